@@ -1,0 +1,23 @@
+package slogrotate
+
+import (
+	"errors"
+	"os"
+
+	"golang.org/x/sys/unix"
+)
+
+// renameNoReplace renames oldpath to newpath unless newpath exists, in which
+// case it fails with an error matching fs.ErrExist. Linux does this in one
+// step with renameat2(RENAME_NOREPLACE); on file systems that do not support
+// the flag it falls back to link and unlink.
+func renameNoReplace(oldpath, newpath string) error {
+	err := unix.Renameat2(unix.AT_FDCWD, oldpath, unix.AT_FDCWD, newpath, unix.RENAME_NOREPLACE)
+	if errors.Is(err, unix.EINVAL) || errors.Is(err, unix.ENOSYS) {
+		return linkRename(oldpath, newpath)
+	}
+	if err != nil {
+		return &os.LinkError{Op: "rename", Old: oldpath, New: newpath, Err: err}
+	}
+	return nil
+}

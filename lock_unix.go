@@ -1,0 +1,108 @@
+//go:build unix
+
+package slogrotate
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// fileID identifies a file independently of its name: device and inode.
+type fileID struct{ hi, lo uint64 }
+
+type fileInfo struct {
+	id    fileID
+	size  int64
+	mtime time.Time
+}
+
+func infoOf(fi fs.FileInfo) fileInfo {
+	st := fi.Sys().(*syscall.Stat_t)
+	return fileInfo{id: fileID{uint64(st.Dev), uint64(st.Ino)}, size: fi.Size(), mtime: fi.ModTime()}
+}
+
+// statPath describes the file at path, following a symlink the user may
+// have put there, since the descriptor it is compared with follows it too.
+func statPath(path string) (fileInfo, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return fileInfo{}, err
+	}
+	if !fi.Mode().IsRegular() {
+		return fileInfo{}, &fs.PathError{Op: "open", Path: path, Err: errNotRegular}
+	}
+	return infoOf(fi), nil
+}
+
+func statFile(f *os.File) (fileInfo, error) {
+	fi, err := f.Stat()
+	if err != nil {
+		return fileInfo{}, err
+	}
+	return infoOf(fi), nil
+}
+
+// openAppend opens the log for appending, creating it with exactly mode:
+// the mode is set with fchmod on creation so the process umask does not
+// change it.
+func openAppend(path string, mode fs.FileMode) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE|os.O_EXCL, mode)
+	if err == nil {
+		if err := f.Chmod(mode); err != nil {
+			f.Close()
+			return nil, err
+		}
+		return f, nil
+	}
+	if !errors.Is(err, fs.ErrExist) {
+		return nil, err
+	}
+	return os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+}
+
+// openLockFile opens the lock file for reading and writing the shared state.
+// O_NOFOLLOW: a symlink planted at the lock file's name is refused, never
+// followed to a file the process could otherwise not be tricked into
+// writing.
+func openLockFile(path string) (*os.File, error) {
+	return os.OpenFile(path, os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW, 0)
+}
+
+// lockFileFlag is how gofrs/flock opens the lock file.
+const lockFileFlag = os.O_RDWR | os.O_CREATE | syscall.O_NOFOLLOW
+
+// writeRecord writes p with exactly one write(2) call. os.File.Write would
+// retry a short write with a second call, and another process's record
+// could land between the two halves.
+func writeRecord(fd uintptr, p []byte) (int, error) {
+	for {
+		n, err := unix.Write(int(fd), p)
+		if err == unix.EINTR {
+			if n > 0 {
+				return n, nil
+			}
+			continue
+		}
+		if n < 0 {
+			n = 0
+		}
+		return n, err
+	}
+}
+
+// linkRename renames oldpath to newpath without replacing an existing
+// newpath: link(2) fails with EEXIST if newpath exists, and only then is
+// the old name removed. Between the two steps the file has two names, which
+// is harmless: both refer to the same data, and it happens under the
+// rollover lock.
+func linkRename(oldpath, newpath string) error {
+	if err := os.Link(oldpath, newpath); err != nil {
+		return err
+	}
+	return os.Remove(oldpath)
+}

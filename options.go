@@ -1,0 +1,242 @@
+package slogrotate
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"strings"
+	"sync"
+	"time"
+)
+
+// An Option configures a [Writer] (and so a [Handler]). Options are applied
+// in order; a later option overrides an earlier one of the same kind. An
+// option given a bad value makes [Open] or [New] fail with an error that
+// names the option.
+type Option func(*config)
+
+type config struct {
+	schedule    Schedule
+	loc         *time.Location
+	layout      string
+	lockPath    string
+	mode        fs.FileMode
+	reopenCheck time.Duration
+	lockTimeout time.Duration
+	clock       func() time.Time
+	customClock bool
+	onError     func(error)
+	handler     handlerConfig
+	errs        []error
+}
+
+func defaultConfig() config {
+	return config{
+		schedule:    Daily(),
+		loc:         time.Local,
+		mode:        0o644,
+		reopenCheck: time.Second,
+		lockTimeout: 100 * time.Millisecond,
+		clock:       time.Now,
+	}
+}
+
+func (c *config) fail(format string, args ...any) {
+	c.errs = append(c.errs, fmt.Errorf("slogrotate: "+format, args...))
+}
+
+// WithSchedule sets when the file rolls over. The default is [Daily].
+func WithSchedule(s Schedule) Option {
+	return func(c *config) { c.schedule = s }
+}
+
+// WithLocation sets the time zone in which period boundaries and archive
+// names are computed. The default is [time.Local]; pass [time.UTC] for
+// names that do not depend on the host's zone.
+func WithLocation(loc *time.Location) Option {
+	return func(c *config) {
+		if loc == nil {
+			c.fail("WithLocation(nil): a location is required")
+			return
+		}
+		c.loc = loc
+	}
+}
+
+// WithArchiveLayout sets the Go time layout (see [time.Layout]) of the
+// suffix that names an archive: with "2006-01-02", error.log is archived as
+// error.log.2021-10-18. The default depends on the schedule: a date for
+// daily and weekly schedules, then hour, minute or second precision for
+// shorter periods. Open rejects a layout that would give two periods the
+// same name, that cannot be parsed back (retention relies on that), or that
+// contains a path separator.
+func WithArchiveLayout(layout string) Option {
+	return func(c *config) { c.layout = layout }
+}
+
+// WithLockFile sets the path of the lock file that serializes rollovers and
+// holds the state the processes share. The default is the log's path plus
+// ".lock". Every process writing one log must use the same lock file.
+func WithLockFile(path string) Option {
+	return func(c *config) {
+		if path == "" {
+			c.fail("WithLockFile(\"\"): empty lock file path")
+			return
+		}
+		c.lockPath = path
+	}
+}
+
+// WithFileMode sets the permission bits of the files the writer creates:
+// the log, its archives and the lock file. The default is 0644.
+func WithFileMode(mode fs.FileMode) Option {
+	return func(c *config) {
+		if mode&^fs.ModePerm != 0 {
+			c.fail("WithFileMode(%v): only permission bits are allowed", mode)
+			return
+		}
+		c.mode = mode
+	}
+}
+
+// WithReopenCheck sets how often a writer checks, with one stat of the
+// log's path, whether the file it writes to is still the one at the path.
+// That is how it notices a rollover done by another process for a reason
+// other than the schedule ([Writer.Rotate]) and a file moved away by an
+// outside tool such as logrotate. Records written between the move and the
+// check go to the moved file. The default is one second; the check costs
+// one stat per interval, never one per record.
+func WithReopenCheck(d time.Duration) Option {
+	return func(c *config) {
+		if d <= 0 {
+			c.fail("WithReopenCheck(%v): the interval must be positive", d)
+			return
+		}
+		c.reopenCheck = d
+	}
+}
+
+// WithLockTimeout bounds how long a write waits for the rollover lock. A
+// writer that cannot get it in time (another process holds it and is
+// stopped or very slow) keeps writing to the file it has, reports the delay
+// to the error handler and tries again on a later write, at most once per
+// timeout. The default is 100ms.
+func WithLockTimeout(d time.Duration) Option {
+	return func(c *config) {
+		if d <= 0 {
+			c.fail("WithLockTimeout(%v): the timeout must be positive", d)
+			return
+		}
+		c.lockTimeout = d
+	}
+}
+
+// WithClock replaces the clock the writer reads to decide which period a
+// write belongs to. It exists for tests; the default is [time.Now].
+func WithClock(now func() time.Time) Option {
+	return func(c *config) {
+		if now == nil {
+			c.fail("WithClock(nil): a clock function is required")
+			return
+		}
+		c.clock = now
+		c.customClock = true
+	}
+}
+
+// WithErrorHandler sets the function that receives every error the writer
+// meets after Open: failed writes, failed rollovers, a lock it could not
+// get in time. It is called synchronously, with no lock of the writer held
+// by other goroutines' writes in mind, so it must not write to the same
+// Writer. A nil function discards errors. The default prints to standard
+// error, at most once a second, with a count of the errors it held back.
+//
+// It is the only place a [Handler]'s errors surface: [log/slog] drops the
+// error a handler returns.
+func WithErrorHandler(f func(error)) Option {
+	return func(c *config) {
+		if f == nil {
+			f = func(error) {}
+		}
+		c.onError = f
+	}
+}
+
+func (c *config) check(path string) error {
+	if err := errors.Join(c.errs...); err != nil {
+		return err
+	}
+	if path == "" {
+		return errors.New("slogrotate: empty log file path")
+	}
+	if err := c.schedule.validate(); err != nil {
+		return err
+	}
+	if c.layout == "" {
+		c.layout = c.schedule.defaultLayout()
+	}
+	if err := checkLayout(c.layout, c.schedule); err != nil {
+		return err
+	}
+	if c.lockPath == "" {
+		c.lockPath = path + ".lock"
+	}
+	if c.onError == nil {
+		c.onError = stderrReporter()
+	}
+	return nil
+}
+
+// checkLayout rejects layouts that cannot name periods uniquely: each of a
+// run of consecutive periods must format to a name that parses back to
+// exactly its start. UTC is used so that daylight saving, which makes even
+// a good hourly layout repeat once a year, does not count against it; the
+// writer's next-free-name rule covers that hour.
+func checkLayout(layout string, s Schedule) error {
+	if strings.ContainsAny(layout, `/\`) || strings.ContainsRune(layout, 0) {
+		return fmt.Errorf("slogrotate: archive layout %q contains a path separator", layout)
+	}
+	b := s.start(time.Date(2021, 1, 4, 0, 0, 0, 0, time.UTC), time.UTC)
+	seen := make(map[string]time.Time, 400)
+	for range 400 {
+		name := b.Format(layout)
+		if prev, dup := seen[name]; dup {
+			return fmt.Errorf("slogrotate: archive layout %q gives the periods starting %v and %v the same name %q; add finer fields to it",
+				layout, prev.Format(time.DateTime), b.Format(time.DateTime), name)
+		}
+		seen[name] = b
+		back, err := time.ParseInLocation(layout, name, time.UTC)
+		if err != nil || !back.Equal(b) {
+			return fmt.Errorf("slogrotate: archive layout %q cannot be parsed back to the period it names (%q)", layout, name)
+		}
+		b = s.next(b, time.UTC)
+	}
+	return nil
+}
+
+// stderrReporter prints errors to standard error, at most one line a
+// second, so that a full disk does not turn into a flood of messages.
+func stderrReporter() func(error) {
+	var (
+		mu      sync.Mutex
+		last    time.Time
+		dropped int
+	)
+	return func(err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		now := time.Now()
+		if !last.IsZero() && now.Sub(last) < time.Second {
+			dropped++
+			return
+		}
+		last = now
+		if dropped > 0 {
+			fmt.Fprintf(os.Stderr, "%v (and %d more errors in the last second)\n", err, dropped)
+			dropped = 0
+			return
+		}
+		fmt.Fprintf(os.Stderr, "%v\n", err)
+	}
+}

@@ -1,0 +1,422 @@
+// Package slogrotate is a time-rotating log file that many processes can
+// share, and a [log/slog] handler that writes to it.
+//
+// Services that run as several worker processes often point all of them at
+// one log file that rotates daily. Rotating writers built for one process
+// lose records there: one process renames the file while another still
+// writes through its old descriptor, then the second renames again over the
+// first one's archive. A [Writer] avoids that with a small protocol:
+//
+//   - Each record is appended with one write(2) on an O_APPEND descriptor,
+//     so records from different processes never interleave. The write path
+//     takes no lock and makes no other system call.
+//   - A rollover happens under an advisory lock on a separate lock file,
+//     taken only when a period ends (or the file must be reopened), never
+//     per record.
+//   - Under the lock a process decides from shared state kept in the lock
+//     file, not from its own memory: if another process already rotated it
+//     only reopens, and an archive name that is taken is never reused.
+//
+// The protocol is in this file, top to bottom.
+package slogrotate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/gofrs/flock"
+)
+
+// MaxRecordSize is the largest record a single Write accepts. Larger writes
+// are refused with [ErrRecordTooLarge] rather than risk being split: one
+// write(2) of up to this size to a local file is appended whole.
+const MaxRecordSize = 1 << 20
+
+var (
+	// ErrRecordTooLarge is returned for a write longer than MaxRecordSize.
+	ErrRecordTooLarge = errors.New("slogrotate: record larger than MaxRecordSize")
+	// ErrClosed is returned by writes to a closed Writer.
+	ErrClosed = errors.New("slogrotate: writer is closed")
+
+	errNotRegular = errors.New("not a regular file")
+)
+
+// retryDelay is how long a writer waits after a failed rollover before it
+// tries again, so that a persistent fault costs one attempt a second rather
+// than one per record.
+const retryDelay = time.Second
+
+// A Writer appends records to a log file that rotates on a schedule, and is
+// safe for use by many goroutines and by many processes that open the same
+// path with the same options.
+//
+// Each Write should carry exactly one whole record: it is written with one
+// system call and is never split across files or interleaved with another
+// process's record. Write does not buffer; when it returns without error
+// the record is in the operating system's page cache (call [Writer.Sync] to
+// force it to the disk).
+type Writer struct {
+	path string
+	cfg  config
+	lock *flock.Flock
+
+	mu        sync.Mutex
+	f         *os.File // nil after Close, or if the log could not be opened
+	fd        uintptr  // f's descriptor, for writeRecord
+	id        fileID   // identity of f
+	period    time.Time
+	periodEnd int64 // UnixNano at which f's period ends
+	nextCheck int64 // UnixNano of the next check that f is still at path
+	retryAt   int64 // UnixNano before which a failed rollover is not retried
+	// deadline is the only field the write path reads: the earliest of
+	// periodEnd and nextCheck, but not before retryAt.
+	deadline int64
+	closed   bool
+}
+
+// Open opens the log at path for appending, creating it and its parent
+// directories if needed, and returns a Writer that rotates it. Every process
+// sharing the log must open it with the same schedule, layout and lock file.
+//
+// If the file at path holds records of an earlier period (a process wrote
+// it yesterday and nobody has written since), Open archives it first.
+func Open(path string, opts ...Option) (*Writer, error) {
+	cfg := defaultConfig()
+	for _, o := range opts {
+		if o != nil {
+			o(&cfg)
+		}
+	}
+	if err := cfg.check(path); err != nil {
+		return nil, err
+	}
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return nil, fmt.Errorf("slogrotate: log path %s is a directory", path)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), dirMode(cfg.mode)); err != nil {
+		return nil, fmt.Errorf("slogrotate: create log directory: %w", err)
+	}
+	w := &Writer{
+		path: path,
+		cfg:  cfg,
+		lock: flock.New(cfg.lockPath, flock.SetFlag(lockFileFlag), flock.SetPermissions(cfg.mode)),
+	}
+	now := cfg.clock()
+	if err := w.rollover(now, false); err != nil && w.f == nil {
+		return nil, err
+	} else if err != nil {
+		cfg.onError(err)
+	}
+	return w, nil
+}
+
+// dirMode is the mode of directories Open creates: the file mode plus
+// search permission wherever it grants read permission.
+func dirMode(mode fs.FileMode) fs.FileMode {
+	return mode | (mode&0o444)>>2
+}
+
+// Path returns the path of the live log file.
+func (w *Writer) Path() string { return w.path }
+
+// Write appends p as one record. It returns [ErrRecordTooLarge] if p is
+// longer than [MaxRecordSize] and [ErrClosed] after Close. Any error is
+// also passed to the error handler.
+func (w *Writer) Write(p []byte) (int, error) {
+	return w.write(p, time.Time{})
+}
+
+// write appends p; now, if not zero, is the time the caller read from the
+// writer's clock.
+func (w *Writer) write(p []byte, now time.Time) (int, error) {
+	if len(p) > MaxRecordSize {
+		err := fmt.Errorf("%w: %d bytes for %s", ErrRecordTooLarge, len(p), w.path)
+		w.cfg.onError(err)
+		return 0, err
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.closed {
+		return 0, ErrClosed
+	}
+	if now.IsZero() {
+		now = w.cfg.clock()
+	}
+	if now.UnixNano() >= w.deadline {
+		w.maintain(now)
+	}
+	if w.f == nil {
+		err := fmt.Errorf("slogrotate: write %s: the log file is not open", w.path)
+		w.cfg.onError(err)
+		return 0, err
+	}
+	n, err := writeRecord(w.fd, p)
+	if err == nil && n < len(p) {
+		err = fmt.Errorf("short write (%d of %d bytes)", n, len(p))
+	}
+	if err != nil {
+		err = fmt.Errorf("slogrotate: write %s: %w", w.path, err)
+		w.cfg.onError(err)
+		// A failure may mean the file is gone (its directory was removed);
+		// check again on the next write rather than a second later.
+		w.nextCheck = 0
+		w.updateDeadline()
+	}
+	return n, err
+}
+
+// maintain runs on the first write at or after w.deadline: it rolls over if
+// the period has ended and otherwise checks that w.f is still the file at
+// the path. Errors go to the error handler; the write goes ahead with
+// whatever file w.f is then.
+func (w *Writer) maintain(now time.Time) {
+	ns := now.UnixNano()
+	if ns < w.periodEnd && w.f != nil {
+		w.nextCheck = ns + int64(w.cfg.reopenCheck)
+		w.updateDeadline()
+		info, err := statPath(w.path)
+		if err == nil && info.id == w.id {
+			return
+		}
+	}
+	if err := w.rollover(now, false); err != nil {
+		w.cfg.onError(err)
+	}
+}
+
+func (w *Writer) updateDeadline() {
+	w.deadline = max(min(w.periodEnd, w.nextCheck), w.retryAt)
+}
+
+// Rotate archives the live file now, whatever the schedule says, unless it
+// is empty. It is meant for a SIGHUP handler. If the file at the path is no
+// longer the one this writer has open, because another process rotated it
+// or an outside tool moved it, Rotate only reopens: sending the signal to
+// every worker archives the file once, not once per worker.
+func (w *Writer) Rotate() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.closed {
+		return ErrClosed
+	}
+	return w.rollover(w.cfg.clock(), true)
+}
+
+// Reopen closes the file this writer has open and opens the file at the
+// path, as after a rename by an outside tool. It is meant for a SIGUSR1
+// handler; without it the writer notices within the reopen-check interval.
+func (w *Writer) Reopen() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.closed {
+		return ErrClosed
+	}
+	return w.rollover(w.cfg.clock(), false)
+}
+
+// Sync commits the live file's contents to stable storage.
+func (w *Writer) Sync() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.closed {
+		return ErrClosed
+	}
+	if w.f == nil {
+		return nil
+	}
+	if err := w.f.Sync(); err != nil {
+		return fmt.Errorf("slogrotate: sync %s: %w", w.path, err)
+	}
+	return nil
+}
+
+// Close closes the file. Writes after Close fail with [ErrClosed]. Close
+// does not rotate: another process, or the next Open, archives the file
+// when its period has ended.
+func (w *Writer) Close() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.closed {
+		return nil
+	}
+	w.closed = true
+	if w.f == nil {
+		return nil
+	}
+	err := w.f.Close()
+	w.f = nil
+	if err != nil {
+		return fmt.Errorf("slogrotate: close %s: %w", w.path, err)
+	}
+	return nil
+}
+
+// rollover is the protocol. Under the lock it works out which period the
+// file at the path holds, archives that file if its period is over (or if
+// force is set and it is the file this writer has open), makes sure a live
+// file exists, and points w.f at it. Every process that reaches it for the
+// same boundary ends with the same file open, and exactly one of them did
+// the rename.
+//
+// It must be called with w.mu held. On error, w.f is left as it was (or
+// opened without the lock if there was none), and the next attempt waits
+// retryDelay.
+func (w *Writer) rollover(now time.Time, force bool) error {
+	unlock, err := w.acquire()
+	if err != nil {
+		w.fallback(now)
+		return err
+	}
+	defer unlock()
+
+	lf, err := openLockFile(w.cfg.lockPath)
+	if err != nil {
+		w.fallback(now)
+		return fmt.Errorf("slogrotate: open lock file: %w", err)
+	}
+	defer lf.Close()
+	st, known, err := readState(lf)
+	if err != nil {
+		w.cfg.onError(err)
+	}
+
+	cur := w.cfg.schedule.start(now, w.cfg.loc)
+	live, err := statPath(w.path)
+	exists := err == nil
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		w.fallback(now)
+		return fmt.Errorf("slogrotate: rotate: %w", err)
+	}
+
+	// Which period does the live file hold? The shared state says, if it
+	// speaks of this very file. Otherwise the file was put there behind the
+	// protocol's back (by an outside tool, or by a process that died before
+	// it could record it): its last write dates it, and an empty one belongs
+	// to the current period.
+	livePeriod := cur
+	next := 0 // first archive index that may be free for livePeriod
+	if exists {
+		switch {
+		case known && st.id == live.id:
+			livePeriod = st.period
+			next = st.next
+		case live.size > 0:
+			livePeriod = w.cfg.schedule.start(live.mtime, w.cfg.loc)
+		}
+		// Archive if the period is over, or if Rotate asked and nobody beat
+		// this writer to it; an empty file is never archived, so idle
+		// periods leave no empty archives.
+		stale := livePeriod.Before(cur)
+		forced := force && (w.f == nil || live.id == w.id)
+		if live.size > 0 && (stale || forced) {
+			i, err := w.archive(livePeriod, next)
+			if err != nil {
+				w.fallback(now)
+				return err
+			}
+			exists, next = false, i+1
+		}
+		if stale {
+			livePeriod, next = cur, 0
+		}
+	}
+	if !exists && !livePeriod.Equal(cur) {
+		livePeriod, next = cur, 0
+	}
+
+	if !exists || w.f == nil || live.id != w.id {
+		if err := w.reopen(); err != nil {
+			w.fallback(now)
+			return err
+		}
+	}
+
+	newState := sharedState{period: livePeriod, id: w.id, next: next}
+	if !known || newState != st {
+		if err := writeState(lf, newState); err != nil {
+			w.cfg.onError(err)
+		}
+	}
+	w.period = livePeriod
+	w.periodEnd = w.cfg.schedule.next(livePeriod, w.cfg.loc).UnixNano()
+	w.nextCheck = now.UnixNano() + int64(w.cfg.reopenCheck)
+	w.retryAt = 0
+	w.updateDeadline()
+	return nil
+}
+
+// acquire takes the rollover lock, waiting at most the lock timeout.
+func (w *Writer) acquire() (unlock func(), err error) {
+	ctx, cancel := context.WithTimeout(context.Background(), w.cfg.lockTimeout)
+	defer cancel()
+	ok, err := w.lock.TryLockContext(ctx, time.Millisecond)
+	if err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return nil, fmt.Errorf("slogrotate: lock %s: %w", w.cfg.lockPath, err)
+	}
+	if !ok {
+		return nil, fmt.Errorf("slogrotate: lock %s: not acquired within %v; writing on to the current file", w.cfg.lockPath, w.cfg.lockTimeout)
+	}
+	return func() { w.lock.Unlock() }, nil
+}
+
+// fallback keeps the writer writing after a failed rollover: to the file it
+// has if any, otherwise to the file at the path opened without the lock, and
+// schedules the next attempt.
+func (w *Writer) fallback(now time.Time) {
+	if w.f == nil && w.reopen() == nil {
+		w.period = w.cfg.schedule.start(now, w.cfg.loc)
+		w.periodEnd = w.cfg.schedule.next(w.period, w.cfg.loc).UnixNano()
+	}
+	w.retryAt = now.UnixNano() + int64(retryDelay)
+	w.updateDeadline()
+}
+
+// reopen points w.f at the file at the path, creating it if needed.
+func (w *Writer) reopen() error {
+	f, err := openAppend(w.path, w.cfg.mode)
+	if err != nil {
+		return fmt.Errorf("slogrotate: open log: %w", err)
+	}
+	info, err := statFile(f)
+	if err != nil {
+		f.Close()
+		return fmt.Errorf("slogrotate: open log: %w", err)
+	}
+	if w.f != nil {
+		w.f.Close()
+	}
+	w.f, w.fd, w.id = f, f.Fd(), info.id
+	return nil
+}
+
+// archive renames the live file to the first free archive name of period,
+// trying indexes from next on, and returns the index it used. A name is free if neither it nor its
+// compressed form exists; the rename itself refuses to replace a file, so
+// a name taken between the check and the rename is skipped too.
+func (w *Writer) archive(period time.Time, next int) (index int, err error) {
+	base := w.path + "." + period.In(w.cfg.loc).Format(w.cfg.layout)
+	for i := next; ; i++ {
+		name := base
+		if i > 0 {
+			name += "." + strconv.Itoa(i)
+		}
+		if _, err := os.Lstat(name + ".gz"); err == nil {
+			continue
+		}
+		err := renameNoReplace(w.path, name)
+		if errors.Is(err, fs.ErrExist) {
+			continue
+		}
+		if err != nil {
+			return 0, fmt.Errorf("slogrotate: archive: %w", err)
+		}
+		return i, nil
+	}
+}

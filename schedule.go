@@ -1,0 +1,185 @@
+package slogrotate
+
+import (
+	"fmt"
+	"time"
+)
+
+// A Schedule says when the log file rolls over. Build one with [Every],
+// [Hourly], [Daily], [DailyAt] or [Weekly] and pass it to [WithSchedule].
+//
+// Boundaries are computed from calendar fields in the writer's location
+// (see [WithLocation]), not by adding fixed durations, so a daylight-saving
+// change neither skips nor doubles a rollover: Daily rolls once at each
+// local midnight whether the day has 23, 24 or 25 hours, and a wall-clock
+// hour that happens twice is one period, not two.
+//
+// The zero Schedule is invalid; [Open] reports it.
+type Schedule struct {
+	kind    scheduleKind
+	step    int // seconds, for kindEvery
+	hour    int // for kindDaily
+	minute  int // for kindDaily
+	weekday time.Weekday
+	err     error
+}
+
+type scheduleKind int
+
+const (
+	kindNone scheduleKind = iota
+	kindEvery
+	kindDaily
+	kindWeekly
+)
+
+// Every rolls over every d, aligned to the wall clock: the periods of a day
+// start at local midnight and follow each other d apart, so
+// Every(15*time.Minute) rolls at :00, :15, :30 and :45. If d does not
+// divide 24 hours, the last period of each day is cut short at midnight.
+// d must be a whole number of seconds between one second and 24 hours.
+func Every(d time.Duration) Schedule {
+	switch {
+	case d < time.Second:
+		return Schedule{err: fmt.Errorf("slogrotate: Every(%v): the interval must be at least one second", d)}
+	case d > 24*time.Hour:
+		return Schedule{err: fmt.Errorf("slogrotate: Every(%v): the interval must be at most 24h (use Weekly for longer periods)", d)}
+	case d%time.Second != 0:
+		return Schedule{err: fmt.Errorf("slogrotate: Every(%v): the interval must be a whole number of seconds", d)}
+	case d == 24*time.Hour:
+		return Daily()
+	}
+	return Schedule{kind: kindEvery, step: int(d / time.Second)}
+}
+
+// Hourly rolls over at the start of every wall-clock hour.
+func Hourly() Schedule { return Every(time.Hour) }
+
+// Daily rolls over at local midnight. It is the default schedule.
+func Daily() Schedule { return DailyAt(0, 0) }
+
+// DailyAt rolls over once a day at hour:minute local time. A period is
+// named after the day on which it starts.
+func DailyAt(hour, minute int) Schedule {
+	if hour < 0 || hour > 23 {
+		return Schedule{err: fmt.Errorf("slogrotate: DailyAt(%d, %d): hour out of range 0-23", hour, minute)}
+	}
+	if minute < 0 || minute > 59 {
+		return Schedule{err: fmt.Errorf("slogrotate: DailyAt(%d, %d): minute out of range 0-59", hour, minute)}
+	}
+	return Schedule{kind: kindDaily, hour: hour, minute: minute}
+}
+
+// Weekly rolls over at local midnight at the start of day.
+func Weekly(day time.Weekday) Schedule {
+	if day < time.Sunday || day > time.Saturday {
+		return Schedule{err: fmt.Errorf("slogrotate: Weekly(%d): unknown weekday (want time.Sunday to time.Saturday)", int(day))}
+	}
+	return Schedule{kind: kindWeekly, weekday: day}
+}
+
+// String describes the schedule, for messages.
+func (s Schedule) String() string {
+	switch s.kind {
+	case kindEvery:
+		return fmt.Sprintf("every %v", time.Duration(s.step)*time.Second)
+	case kindDaily:
+		return fmt.Sprintf("daily at %02d:%02d", s.hour, s.minute)
+	case kindWeekly:
+		return "weekly on " + s.weekday.String()
+	}
+	return "invalid schedule"
+}
+
+func (s Schedule) validate() error {
+	if s.err != nil {
+		return s.err
+	}
+	if s.kind == kindNone {
+		return fmt.Errorf("slogrotate: the zero Schedule is not valid; use Every, Hourly, Daily, DailyAt or Weekly")
+	}
+	return nil
+}
+
+// defaultLayout is the archive suffix layout that names each period of s
+// uniquely, at the coarsest granularity that does so. Colons are avoided
+// because Windows forbids them in file names.
+func (s Schedule) defaultLayout() string {
+	if s.kind != kindEvery {
+		return "2006-01-02"
+	}
+	switch {
+	case s.step%3600 == 0:
+		return "2006-01-02T15"
+	case s.step%60 == 0:
+		return "2006-01-02T15-04"
+	}
+	return "2006-01-02T15-04-05"
+}
+
+// start returns the start of the period that contains t, in loc.
+func (s Schedule) start(t time.Time, loc *time.Location) time.Time {
+	t = t.In(loc)
+	y, mo, d := t.Date()
+	var c time.Time
+	switch s.kind {
+	case kindEvery:
+		secs := t.Hour()*3600 + t.Minute()*60 + t.Second()
+		c = time.Date(y, mo, d, 0, 0, secs/s.step*s.step, 0, loc)
+	case kindDaily:
+		c = time.Date(y, mo, d, s.hour, s.minute, 0, 0, loc)
+		if c.After(t) {
+			c = time.Date(y, mo, d-1, s.hour, s.minute, 0, 0, loc)
+		}
+	case kindWeekly:
+		back := (int(t.Weekday()) - int(s.weekday) + 7) % 7
+		c = time.Date(y, mo, d-back, 0, 0, 0, 0, loc)
+		if c.After(t) {
+			c = time.Date(y, mo, d-back-7, 0, 0, 0, 0, loc)
+		}
+	default:
+		return t
+	}
+	if c.After(t) {
+		// Only in a daylight-saving gap or overlap can the wall-clock floor
+		// land after t; the day's first boundary cannot, so walk from there.
+		c = s.start(time.Date(y, mo, d-1, 23, 59, 59, 0, loc), loc)
+	}
+	for {
+		n := s.next(c, loc)
+		if n.After(t) {
+			return c
+		}
+		c = n
+	}
+}
+
+// next returns the first boundary strictly after b, where b is a boundary.
+func (s Schedule) next(b time.Time, loc *time.Location) time.Time {
+	b = b.In(loc)
+	y, mo, d := b.Date()
+	for k := 1; ; k++ {
+		var n time.Time
+		switch s.kind {
+		case kindEvery:
+			secs := b.Hour()*3600 + b.Minute()*60 + b.Second()
+			secs = (secs/s.step + k) * s.step
+			if secs >= 86400 {
+				n = time.Date(y, mo, d+1, 0, 0, 0, 0, loc)
+			} else {
+				n = time.Date(y, mo, d, 0, 0, secs, 0, loc)
+			}
+		case kindDaily:
+			n = time.Date(y, mo, d+k, s.hour, s.minute, 0, 0, loc)
+		case kindWeekly:
+			n = time.Date(y, mo, d+7*k, 0, 0, 0, 0, loc)
+		default:
+			return b.Add(time.Hour)
+		}
+		// A wall time that occurs twice resolves to its first instant,
+		// which may not be after b; the next candidate is.
+		if n.After(b) {
+			return n
+		}
+	}
+}
