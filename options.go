@@ -174,7 +174,7 @@ func (c *config) check(path string) error {
 		return err
 	}
 	if c.layout == "" {
-		c.layout = c.schedule.defaultLayout()
+		c.layout = c.schedule.Layout()
 	}
 	if err := checkLayout(c.layout, c.schedule); err != nil {
 		return err

@@ -48,6 +48,10 @@ var (
 	errNotRegular = errors.New("not a regular file")
 )
 
+// testHook, if set by a test, is called at named points of the rollover so
+// that a test can stop or kill a process exactly there.
+var testHook func(stage string)
+
 // retryDelay is how long a writer waits after a failed rollover before it
 // tries again, so that a persistent fault costs one attempt a second rather
 // than one per record.
@@ -275,6 +279,9 @@ func (w *Writer) rollover(now time.Time, force bool) error {
 		return err
 	}
 	defer unlock()
+	if testHook != nil {
+		testHook("locked")
+	}
 
 	lf, err := openLockFile(w.cfg.lockPath)
 	if err != nil {
@@ -322,6 +329,9 @@ func (w *Writer) rollover(now time.Time, force bool) error {
 				return err
 			}
 			exists, next = false, i+1
+			if testHook != nil {
+				testHook("renamed")
+			}
 		}
 		if stale {
 			livePeriod, next = cur, 0

@@ -101,10 +101,21 @@ func (s Schedule) validate() error {
 	return nil
 }
 
-// defaultLayout is the archive suffix layout that names each period of s
-// uniquely, at the coarsest granularity that does so. Colons are avoided
+// Period returns the start and end of the period that contains t, with
+// boundaries computed in loc.
+func (s Schedule) Period(t time.Time, loc *time.Location) (start, end time.Time) {
+	if s.validate() != nil || loc == nil {
+		return t, t
+	}
+	start = s.start(t, loc)
+	return start, s.next(start, loc)
+}
+
+// Layout returns the default archive suffix layout for s: the coarsest one
+// that names each period uniquely ("2006-01-02" for daily and weekly
+// schedules, then hour, minute or second precision). Colons are avoided
 // because Windows forbids them in file names.
-func (s Schedule) defaultLayout() string {
+func (s Schedule) Layout() string {
 	if s.kind != kindEvery {
 		return "2006-01-02"
 	}
