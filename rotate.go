@@ -340,6 +340,15 @@ func (w *Writer) rollover(now time.Time, force bool) error {
 	if !exists && !livePeriod.Equal(cur) {
 		livePeriod, next = cur, 0
 	}
+	if exists && livePeriod.After(cur) && w.f != nil && w.period.Equal(cur) {
+		// A later period's file is live already: another process whose
+		// clock read came after this write's has rolled over. The file this
+		// writer holds is the archive of this write's period, so the write
+		// belongs there; the first write of the later period reopens.
+		w.nextCheck = now.UnixNano() + int64(w.cfg.reopenCheck)
+		w.updateDeadline()
+		return nil
+	}
 
 	if !exists || w.f == nil || live.id != w.id {
 		if err := w.reopen(); err != nil {

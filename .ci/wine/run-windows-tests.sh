@@ -35,7 +35,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 . "$here/env.sh"
 
 if [ $# -lt 1 ]; then
-  sed -n '2,20p' "${BASH_SOURCE[0]}" >&2
+  sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d' >&2
   exit 64
 fi
 pkgdir="$1"; shift

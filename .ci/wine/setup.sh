@@ -32,9 +32,15 @@ if ((${#missing[@]})); then
   if [ "$(id -u)" -ne 0 ]; then SUDO=(sudo -n); fi
   log "installing: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
-  "${SUDO[@]}" apt-get update -qq
-  "${SUDO[@]}" apt-get install -y -qq --no-install-recommends \
-    -o Dpkg::Use-Pty=0 "${missing[@]}" >/dev/null
+  apt_log="$(mktemp)"
+  # Quiet on success; the full apt output is shown if anything fails.
+  if ! { "${SUDO[@]}" apt-get update -qq \
+         && "${SUDO[@]}" apt-get install -y -qq --no-install-recommends \
+              -o Dpkg::Use-Pty=0 "${missing[@]}"; } >"$apt_log" 2>&1; then
+    cat "$apt_log" >&2; rm -f "$apt_log"
+    log "apt-get failed"; exit 1
+  fi
+  rm -f "$apt_log"
   log "packages installed ($((SECONDS - t0)) s)"
 fi
 command -v wine >/dev/null || { log "wine not on PATH after install"; exit 1; }
@@ -44,9 +50,11 @@ command -v x86_64-w64-mingw32-gcc >/dev/null || { log "x86_64-w64-mingw32-gcc mi
 build_dir="$(mktemp -d)"
 trap 'rm -rf "$build_dir"' EXIT
 dll="$build_dir/bcryptprimitives.dll"
-# -nostdlib + explicit entry point: no CRT, only kernel32/advapi32 imports.
-x86_64-w64-mingw32-gcc -O2 -Wall -Wextra -Werror -shared -s \
-  -nostdlib -Wl,-e,DllMain -Wl,--enable-stdcall-fixup -Wl,--no-insert-timestamp -Wl,--image-base,0x180000000 \
+# -nostdlib + explicit entry point: no CRT, imports only advapi32.
+# No timestamp + fixed image base => byte-identical output, so the cmp below
+# makes re-runs a no-op.
+x86_64-w64-mingw32-gcc -O2 -Wall -Wextra -Werror -shared -s -nostdlib \
+  -Wl,-e,DllMain -Wl,--no-insert-timestamp -Wl,--image-base,0x180000000 \
   -o "$dll" "$SLOGROTATE_WINE_DIR/bcryptprimitives.c" -ladvapi32 -lkernel32
 
 # --- 3. Wine prefix ----------------------------------------------------------

@@ -1,0 +1,5 @@
+package slogrotate
+
+import "runtime"
+
+const isWindows = runtime.GOOS == "windows"

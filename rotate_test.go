@@ -1,0 +1,442 @@
+package slogrotate
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// fakeClock is a settable clock shared by writers in one test.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newClock(t time.Time) *fakeClock { return &fakeClock{t: t} }
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) Set(t time.Time) {
+	c.mu.Lock()
+	c.t = t
+	c.mu.Unlock()
+}
+
+func (c *fakeClock) Add(d time.Duration) { c.Set(c.Now().Add(d)) }
+
+var day1 = time.Date(2021, 10, 18, 10, 0, 0, 0, time.UTC)
+
+// errCollector gathers what a writer reports.
+type errCollector struct {
+	mu   sync.Mutex
+	errs []error
+}
+
+func (e *errCollector) handle(err error) {
+	e.mu.Lock()
+	e.errs = append(e.errs, err)
+	e.mu.Unlock()
+}
+
+func (e *errCollector) all() []error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return append([]error(nil), e.errs...)
+}
+
+func openTest(t *testing.T, path string, clock *fakeClock, opts ...Option) *Writer {
+	t.Helper()
+	base := []Option{WithLocation(time.UTC), WithClock(clock.Now), WithErrorHandler(func(err error) { t.Errorf("unexpected error: %v", err) })}
+	w, err := Open(path, append(base, opts...)...)
+	require.NoError(t, err)
+	t.Cleanup(func() { w.Close() })
+	return w
+}
+
+func writeLine(t *testing.T, w *Writer, s string) {
+	t.Helper()
+	n, err := w.Write([]byte(s + "\n"))
+	require.NoError(t, err)
+	require.Equal(t, len(s)+1, n)
+}
+
+// files returns the names in dir with their contents, lock file excluded.
+func files(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	out := map[string]string{}
+	for _, e := range entries {
+		if strings.HasSuffix(e.Name(), ".lock") {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		require.NoError(t, err)
+		out[e.Name()] = string(b)
+	}
+	return out
+}
+
+func TestRolloverAtMidnight(t *testing.T) {
+	dir := tempDir(t)
+	clock := newClock(day1)
+	w := openTest(t, filepath.Join(dir, "error.log"), clock)
+	writeLine(t, w, "a")
+	clock.Set(time.Date(2021, 10, 18, 23, 59, 59, 999999999, time.UTC))
+	writeLine(t, w, "b")
+	clock.Set(time.Date(2021, 10, 19, 0, 0, 0, 0, time.UTC))
+	writeLine(t, w, "c")
+	assert.Equal(t, map[string]string{
+		"error.log.2021-10-18": "a\nb\n",
+		"error.log":            "c\n",
+	}, files(t, dir))
+}
+
+// Idle days leave no empty archives: a jump of several periods produces one
+// archive, named for the period the file holds.
+func TestIdlePeriodsLeaveNoArchives(t *testing.T) {
+	dir := tempDir(t)
+	clock := newClock(day1)
+	w := openTest(t, filepath.Join(dir, "error.log"), clock)
+	writeLine(t, w, "a")
+	clock.Add(4 * 24 * time.Hour)
+	writeLine(t, w, "b")
+	clock.Add(24 * time.Hour)
+	clock.Add(24 * time.Hour)
+	writeLine(t, w, "c")
+	assert.Equal(t, map[string]string{
+		"error.log.2021-10-18": "a\n",
+		"error.log.2021-10-22": "b\n",
+		"error.log":            "c\n",
+	}, files(t, dir))
+}
+
+// An archive name taken by a file this writer did not make is never
+// overwritten; the next free index is used.
+func TestTakenArchiveNameIsNotOverwritten(t *testing.T) {
+	dir := tempDir(t)
+	path := filepath.Join(dir, "error.log")
+	require.NoError(t, os.WriteFile(path+".2021-10-18", []byte("someone else's\n"), 0o644))
+	require.NoError(t, os.WriteFile(path+".2021-10-18.1.gz", []byte("compressed elsewhere"), 0o644))
+	clock := newClock(day1)
+	w := openTest(t, path, clock)
+	writeLine(t, w, "a")
+	clock.Add(24 * time.Hour)
+	writeLine(t, w, "b")
+	assert.Equal(t, map[string]string{
+		"error.log.2021-10-18":      "someone else's\n",
+		"error.log.2021-10-18.1.gz": "compressed elsewhere",
+		"error.log.2021-10-18.2":    "a\n",
+		"error.log":                 "b\n",
+	}, files(t, dir))
+}
+
+// Two writers on one path in one process each hold their own lock file
+// descriptor, so they exercise the same protocol as two processes: the
+// second to cross a boundary finds the rotation done and only reopens, and
+// a write it made before the boundary through its old descriptor lands in
+// the archive, where it belongs.
+func TestSecondWriterOnlyReopens(t *testing.T) {
+	dir := tempDir(t)
+	path := filepath.Join(dir, "error.log")
+	clock := newClock(day1)
+	a := openTest(t, path, clock)
+	b := openTest(t, path, clock)
+	writeLine(t, a, "a1")
+	writeLine(t, b, "b1")
+
+	clock.Set(time.Date(2021, 10, 19, 0, 0, 1, 0, time.UTC))
+	writeLine(t, a, "a2") // a rotates
+	// b still holds the old descriptor; a record b stamps before midnight
+	// goes to the archive through it.
+	_, err := b.write([]byte("b-late\n"), time.Date(2021, 10, 18, 23, 59, 59, 0, time.UTC))
+	require.NoError(t, err)
+	writeLine(t, b, "b2") // b reopens; it must not rename again
+	assert.Equal(t, map[string]string{
+		"error.log.2021-10-18": "a1\nb1\nb-late\n",
+		"error.log":            "a2\nb2\n",
+	}, files(t, dir))
+}
+
+// A file left by an earlier day, with no lock file to say what it holds, is
+// dated by its last write and archived under that day's name.
+func TestStaleFileAtOpen(t *testing.T) {
+	dir := tempDir(t)
+	path := filepath.Join(dir, "error.log")
+	require.NoError(t, os.WriteFile(path, []byte("old\n"), 0o644))
+	old := time.Date(2021, 10, 15, 12, 0, 0, 0, time.UTC)
+	require.NoError(t, os.Chtimes(path, old, old))
+	w := openTest(t, path, newClock(day1))
+	writeLine(t, w, "new")
+	assert.Equal(t, map[string]string{
+		"error.log.2021-10-15": "old\n",
+		"error.log":            "new\n",
+	}, files(t, dir))
+}
+
+// An empty stale file is not archived: it is adopted for the current
+// period.
+func TestEmptyStaleFileIsAdopted(t *testing.T) {
+	dir := tempDir(t)
+	path := filepath.Join(dir, "error.log")
+	require.NoError(t, os.WriteFile(path, nil, 0o644))
+	old := time.Date(2021, 10, 15, 12, 0, 0, 0, time.UTC)
+	require.NoError(t, os.Chtimes(path, old, old))
+	w := openTest(t, path, newClock(day1))
+	writeLine(t, w, "new")
+	assert.Equal(t, map[string]string{"error.log": "new\n"}, files(t, dir))
+}
+
+// Rotate archives once even when every writer is told to (a SIGHUP sent to
+// a process group): the others find the file already replaced.
+func TestRotateOnceAcrossWriters(t *testing.T) {
+	dir := tempDir(t)
+	path := filepath.Join(dir, "error.log")
+	clock := newClock(day1)
+	a := openTest(t, path, clock)
+	b := openTest(t, path, clock)
+	writeLine(t, a, "a1")
+	require.NoError(t, a.Rotate())
+	require.NoError(t, b.Rotate())
+	writeLine(t, b, "b1")
+	writeLine(t, a, "a2")
+	require.NoError(t, a.Rotate())
+	writeLine(t, a, "a3")
+	clock.Add(24 * time.Hour)
+	writeLine(t, a, "a4")
+	assert.Equal(t, map[string]string{
+		"error.log.2021-10-18":   "a1\n",
+		"error.log.2021-10-18.1": "b1\na2\n",
+		"error.log.2021-10-18.2": "a3\n",
+		"error.log":              "a4\n",
+	}, files(t, dir))
+}
+
+// Rotate on an empty file does nothing: no empty archives.
+func TestRotateEmptyFile(t *testing.T) {
+	dir := tempDir(t)
+	w := openTest(t, filepath.Join(dir, "error.log"), newClock(day1))
+	require.NoError(t, w.Rotate())
+	assert.Equal(t, map[string]string{"error.log": ""}, files(t, dir))
+}
+
+// A file moved away by an outside tool is noticed at the next reopen check,
+// and the moved file is left alone.
+func TestExternalMoveIsNoticed(t *testing.T) {
+	dir := tempDir(t)
+	path := filepath.Join(dir, "error.log")
+	clock := newClock(day1)
+	w := openTest(t, path, clock, WithReopenCheck(time.Second))
+	writeLine(t, w, "a")
+	require.NoError(t, os.Rename(path, path+".moved"))
+	writeLine(t, w, "b") // within the check interval: still the moved file
+	clock.Add(time.Second)
+	writeLine(t, w, "c")
+	clock.Add(24 * time.Hour)
+	writeLine(t, w, "d")
+	assert.Equal(t, map[string]string{
+		"error.log.moved":      "a\nb\n",
+		"error.log.2021-10-18": "c\n",
+		"error.log":            "d\n",
+	}, files(t, dir))
+}
+
+// The clock jumping back after a rollover neither repeats the rollover nor
+// overwrites an archive: writing goes on into the current file. A jump
+// forward by days produces one archive.
+func TestClockJumps(t *testing.T) {
+	dir := tempDir(t)
+	path := filepath.Join(dir, "error.log")
+	clock := newClock(time.Date(2021, 10, 18, 23, 30, 0, 0, time.UTC))
+	w := openTest(t, path, clock, WithSchedule(Hourly()))
+	writeLine(t, w, "a")
+	clock.Add(time.Hour)
+	writeLine(t, w, "b") // rolls over into the 00 hour of the 19th
+	clock.Add(-time.Hour)
+	writeLine(t, w, "c") // back in the 23 hour: no rollover
+	clock.Add(time.Hour)
+	writeLine(t, w, "d")
+	clock.Add(72 * time.Hour)
+	writeLine(t, w, "e")
+	assert.Equal(t, map[string]string{
+		"error.log.2021-10-18T23": "a\n",
+		"error.log.2021-10-19T00": "b\nc\nd\n",
+		"error.log":               "e\n",
+	}, files(t, dir))
+}
+
+// A garbage lock file is reported and replaced, never trusted.
+func TestGarbageLockFile(t *testing.T) {
+	dir := tempDir(t)
+	path := filepath.Join(dir, "error.log")
+	require.NoError(t, os.WriteFile(path+".lock", []byte("\x00slogrotate-state 1 garbage\n"+strings.Repeat("z", 10000)), 0o644))
+	var errs errCollector
+	w, err := Open(path, WithLocation(time.UTC), WithClock(newClock(day1).Now), WithErrorHandler(errs.handle))
+	require.NoError(t, err)
+	defer w.Close()
+	require.Len(t, errs.all(), 1)
+	assert.ErrorContains(t, errs.all()[0], "unreadable shared state")
+	lock, err := os.ReadFile(path + ".lock")
+	require.NoError(t, err)
+	_, err = parseState(lock[stateOffset:])
+	assert.NoError(t, err, "the lock file holds valid state again")
+}
+
+func TestStateRoundTrip(t *testing.T) {
+	s := sharedState{period: time.Unix(0, 1634515200123456789), id: fileID{7, 1 << 40}, next: 3}
+	got, err := parseState(s.encode())
+	require.NoError(t, err)
+	assert.True(t, got.period.Equal(s.period))
+	assert.Equal(t, s.id, got.id)
+	assert.Equal(t, s.next, got.next)
+	b := s.encode()
+	b[20] ^= 1
+	_, err = parseState(b)
+	assert.ErrorIs(t, err, errBadState)
+}
+
+func TestBadInput(t *testing.T) {
+	dir := tempDir(t)
+	file := filepath.Join(dir, "plain")
+	require.NoError(t, os.WriteFile(file, nil, 0o644))
+	cases := []struct {
+		name string
+		path string
+		opts []Option
+		want string
+	}{
+		{"empty path", "", nil, "empty log file path"},
+		{"directory", dir, nil, "is a directory"},
+		{"parent is a file", filepath.Join(file, "error.log"), nil, "create log directory"},
+		{"short interval", "x.log", []Option{WithSchedule(Every(500 * time.Millisecond))}, "at least one second"},
+		{"fractional interval", "x.log", []Option{WithSchedule(Every(1500 * time.Millisecond))}, "whole number of seconds"},
+		{"long interval", "x.log", []Option{WithSchedule(Every(48 * time.Hour))}, "at most 24h"},
+		{"weekday", "x.log", []Option{WithSchedule(Weekly(time.Weekday(7)))}, "unknown weekday"},
+		{"hour", "x.log", []Option{WithSchedule(DailyAt(24, 0))}, "hour out of range"},
+		{"minute", "x.log", []Option{WithSchedule(DailyAt(3, -1))}, "minute out of range"},
+		{"zero schedule", "x.log", []Option{WithSchedule(Schedule{})}, "zero Schedule"},
+		{"layout repeats", "x.log", []Option{WithSchedule(Hourly()), WithArchiveLayout("2006-01-02")}, "same name"},
+		{"layout not parseable", "x.log", []Option{WithArchiveLayout("Jan 2")}, "cannot be parsed back"},
+		{"layout separator", "x.log", []Option{WithArchiveLayout("2006/01/02")}, "path separator"},
+		{"nil location", "x.log", []Option{WithLocation(nil)}, "WithLocation(nil)"},
+		{"file mode", "x.log", []Option{WithFileMode(fs.ModeDir | 0o644)}, "only permission bits"},
+		{"reopen check", "x.log", []Option{WithReopenCheck(0)}, "WithReopenCheck"},
+		{"lock timeout", "x.log", []Option{WithLockTimeout(-1)}, "WithLockTimeout"},
+		{"format", "x.log", []Option{WithFormat(Format(9))}, "unknown format"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			w, err := Open(c.path, c.opts...)
+			if err == nil {
+				w.Close()
+			}
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), c.want)
+		})
+	}
+}
+
+func TestRecordTooLarge(t *testing.T) {
+	dir := tempDir(t)
+	var errs errCollector
+	w, err := Open(filepath.Join(dir, "error.log"), WithErrorHandler(errs.handle))
+	require.NoError(t, err)
+	defer w.Close()
+	_, err = w.Write(make([]byte, MaxRecordSize+1))
+	assert.ErrorIs(t, err, ErrRecordTooLarge)
+	assert.Len(t, errs.all(), 1)
+	n, err := w.Write(append(make([]byte, MaxRecordSize-1), '\n'))
+	assert.NoError(t, err)
+	assert.Equal(t, MaxRecordSize, n)
+}
+
+func TestWriteAfterClose(t *testing.T) {
+	dir := tempDir(t)
+	w, err := Open(filepath.Join(dir, "error.log"))
+	require.NoError(t, err)
+	require.NoError(t, w.Close())
+	_, err = w.Write([]byte("x\n"))
+	assert.ErrorIs(t, err, ErrClosed)
+	assert.NoError(t, w.Close(), "Close is idempotent")
+	assert.ErrorIs(t, w.Rotate(), ErrClosed)
+	assert.ErrorIs(t, w.Sync(), ErrClosed)
+}
+
+// The parent directories are created, and the files get the mode asked for
+// whatever the umask.
+func TestCreatesDirectoriesAndMode(t *testing.T) {
+	dir := tempDir(t)
+	path := filepath.Join(dir, "a", "b", "error.log")
+	w, err := Open(path, WithFileMode(0o600))
+	require.NoError(t, err)
+	defer w.Close()
+	fi, err := os.Stat(path)
+	require.NoError(t, err)
+	if !isWindows {
+		assert.Equal(t, fs.FileMode(0o600), fi.Mode().Perm())
+	}
+}
+
+// Many goroutines writing through one Writer across rollovers: every line
+// whole, none lost.
+func TestConcurrentGoroutines(t *testing.T) {
+	dir := tempDir(t)
+	path := filepath.Join(dir, "error.log")
+	clock := newClock(day1)
+	w := openTest(t, path, clock, WithSchedule(Hourly()))
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 500 {
+				if g == 0 && i%100 == 0 {
+					clock.Add(time.Hour)
+				}
+				_, err := fmt.Fprintf(w, "g%d-%d\n", g, i)
+				assert.NoError(t, err)
+			}
+		}()
+	}
+	wg.Wait()
+	var lines []string
+	for _, content := range files(t, dir) {
+		lines = append(lines, strings.Split(strings.TrimSuffix(content, "\n"), "\n")...)
+	}
+	sort.Strings(lines)
+	require.Len(t, lines, 8*500)
+	for i := 1; i < len(lines); i++ {
+		require.NotEqual(t, lines[i-1], lines[i])
+	}
+}
+
+func TestErrorHandlerGetsWriteErrors(t *testing.T) {
+	dir := tempDir(t)
+	var errs errCollector
+	w, err := Open(filepath.Join(dir, "error.log"), WithErrorHandler(errs.handle))
+	require.NoError(t, err)
+	defer w.Close()
+	// Close the descriptor behind the writer's back: the next write fails
+	// as a lost device would.
+	w.mu.Lock()
+	w.f.Close()
+	w.mu.Unlock()
+	_, err = w.Write([]byte("x\n"))
+	require.Error(t, err)
+	require.NotEmpty(t, errs.all())
+	assert.True(t, errors.Is(errs.all()[0], err) || errs.all()[0].Error() == err.Error())
+}
