@@ -106,3 +106,33 @@ func linkRename(oldpath, newpath string) error {
 	}
 	return os.Remove(oldpath)
 }
+
+// openNoFollow opens an archive for reading, refusing a symlink planted in
+// its place.
+func openNoFollow(path string) (*os.File, error) {
+	return os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
+}
+
+// createExclusive creates a new file with exactly mode; it fails if
+// anything, a symlink included, is at path.
+func createExclusive(path string, mode fs.FileMode) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, mode)
+	if err != nil {
+		return nil, err
+	}
+	if err := f.Chmod(mode); err != nil {
+		f.Close()
+		os.Remove(path)
+		return nil, err
+	}
+	return f, nil
+}
+
+// syncDir makes a rename in dir durable. Errors are ignored: the data is
+// already synced, and some file systems refuse to sync a directory.
+func syncDir(dir string) {
+	if d, err := os.Open(dir); err == nil {
+		d.Sync()
+		d.Close()
+	}
+}

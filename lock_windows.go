@@ -134,3 +134,17 @@ func renameNoReplace(oldpath, newpath string) error {
 	}
 	return &os.LinkError{Op: "rename", Old: oldpath, New: newpath, Err: err}
 }
+
+// openNoFollow opens an archive for reading.
+func openNoFollow(path string) (*os.File, error) {
+	return os.Open(path)
+}
+
+// createExclusive creates a new file; it fails if anything is at path.
+func createExclusive(path string, mode fs.FileMode) (*os.File, error) {
+	return os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
+}
+
+// syncDir is a no-op: Windows has no directory fsync, and NTFS journals the
+// rename.
+func syncDir(string) {}

@@ -27,6 +27,11 @@ type config struct {
 	clock       func() time.Time
 	customClock bool
 	onError     func(error)
+	maxSize     int64
+	maxBackups  int
+	maxAge      time.Duration
+	compress    bool
+	onRotate    func(archive string)
 	handler     handlerConfig
 	errs        []error
 }
@@ -163,6 +168,69 @@ func WithErrorHandler(f func(error)) Option {
 	}
 }
 
+// WithMaxSize also rolls the file over when it reaches size bytes, within
+// a period. Archives of one period are then numbered in the order they were
+// made: error.log.2021-10-18, error.log.2021-10-18.1, .2, ...
+//
+// The size is the shared file's real size, read with fstat(2), not a count
+// kept by one process. To keep system calls off the write path, a writer
+// looks at the size after every size/16 bytes it has written itself and at
+// each reopen check; a file can therefore grow past size by what the
+// processes write between two looks.
+func WithMaxSize(size int64) Option {
+	return func(c *config) {
+		if size <= 0 {
+			c.fail("WithMaxSize(%d): the size must be positive", size)
+			return
+		}
+		c.maxSize = size
+	}
+}
+
+// WithMaxBackups keeps at most n archives: after a rollover, the oldest
+// archives beyond n are deleted. Only files whose names this writer's
+// naming produces are counted or deleted (error.log.notes and
+// error.log.2021-10-18.bak never are).
+func WithMaxBackups(n int) Option {
+	return func(c *config) {
+		if n <= 0 {
+			c.fail("WithMaxBackups(%d): the count must be positive", n)
+			return
+		}
+		c.maxBackups = n
+	}
+}
+
+// WithMaxAge deletes archives whose period ended more than d ago. The age
+// comes from the period in the archive's name, not from its modification
+// time, which copying or touching a file changes.
+func WithMaxAge(d time.Duration) Option {
+	return func(c *config) {
+		if d <= 0 {
+			c.fail("WithMaxAge(%v): the age must be positive", d)
+			return
+		}
+		c.maxAge = d
+	}
+}
+
+// WithCompress gzips archives, in the background, once no writer can still
+// append to them (see the package's compression notes in compress.go). One
+// process at a time compresses; a compression cut short by a crash is
+// redone by the next process that looks.
+func WithCompress() Option {
+	return func(c *config) { c.compress = true }
+}
+
+// WithOnRotate calls f with the path of each archive once it is complete:
+// after the grace period in which late writes may still arrive, and after
+// compression if it is on (the path then ends in .gz). f runs on a
+// background goroutine of the process that made the archive complete, never
+// on the write path. It is meant for uploading or indexing archives.
+func WithOnRotate(f func(archive string)) Option {
+	return func(c *config) { c.onRotate = f }
+}
+
 func (c *config) check(path string) error {
 	if err := errors.Join(c.errs...); err != nil {
 		return err
@@ -190,7 +258,7 @@ func (c *config) check(path string) error {
 
 // checkLayout rejects layouts that cannot name periods uniquely: each of a
 // run of consecutive periods must format to a name that parses back to
-// exactly its start. UTC is used so that daylight saving, which makes even
+// exactly that period. UTC is used so that daylight saving, which makes even
 // a good hourly layout repeat once a year, does not count against it; the
 // writer's next-free-name rule covers that hour.
 func checkLayout(layout string, s Schedule) error {
@@ -206,8 +274,7 @@ func checkLayout(layout string, s Schedule) error {
 				layout, prev.Format(time.DateTime), b.Format(time.DateTime), name)
 		}
 		seen[name] = b
-		back, err := time.ParseInLocation(layout, name, time.UTC)
-		if err != nil || !back.Equal(b) {
+		if back, ok := periodNamed(s, layout, time.UTC, name); !ok || !back.Equal(b) {
 			return fmt.Errorf("slogrotate: archive layout %q cannot be parsed back to the period it names (%q)", layout, name)
 		}
 		b = s.next(b, time.UTC)

@@ -27,7 +27,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strconv"
 	"sync"
 	"time"
 
@@ -83,7 +82,23 @@ type Writer struct {
 	// periodEnd and nextCheck, but not before retryAt.
 	deadline int64
 	closed   bool
+
+	// With WithMaxSize: bytes this process wrote since it last looked at
+	// the file's size, and how many it may write before looking again.
+	unchecked, sizeStep int64
+	oversize            bool // the file reached the size limit
+
+	jan *janitor // nil unless retention, compression or OnRotate is on
 }
+
+// Why a rollover is attempted.
+type reason int
+
+const (
+	scheduled reason = iota // the period ended, or the file must be reopened
+	forced                  // Rotate was called
+	sized                   // the file reached WithMaxSize
+)
 
 // Open opens the log at path for appending, creating it and its parent
 // directories if needed, and returns a Writer that rotates it. Every process
@@ -112,11 +127,19 @@ func Open(path string, opts ...Option) (*Writer, error) {
 		cfg:  cfg,
 		lock: flock.New(cfg.lockPath, flock.SetFlag(lockFileFlag), flock.SetPermissions(cfg.mode)),
 	}
+	if cfg.maxSize > 0 {
+		w.sizeStep = max(cfg.maxSize/16, 1)
+	} else {
+		w.sizeStep = 1<<63 - 1
+	}
 	now := cfg.clock()
-	if err := w.rollover(now, false); err != nil && w.f == nil {
+	if err := w.rollover(now, scheduled); err != nil && w.f == nil {
 		return nil, err
 	} else if err != nil {
 		cfg.onError(err)
+	}
+	if cfg.compress || cfg.maxBackups > 0 || cfg.maxAge > 0 || cfg.onRotate != nil {
+		w.jan = newJanitor(path, &w.cfg)
 	}
 	return w, nil
 }
@@ -165,6 +188,9 @@ func (w *Writer) write(p []byte, now time.Time) (int, error) {
 	if err == nil && n < len(p) {
 		err = fmt.Errorf("short write (%d of %d bytes)", n, len(p))
 	}
+	if w.unchecked += int64(n); w.unchecked >= w.sizeStep {
+		w.checkSize()
+	}
 	if err != nil {
 		err = fmt.Errorf("slogrotate: write %s: %w", w.path, err)
 		w.cfg.onError(err)
@@ -182,21 +208,42 @@ func (w *Writer) write(p []byte, now time.Time) (int, error) {
 // whatever file w.f is then.
 func (w *Writer) maintain(now time.Time) {
 	ns := now.UnixNano()
+	why := scheduled
 	if ns < w.periodEnd && w.f != nil {
-		w.nextCheck = ns + int64(w.cfg.reopenCheck)
-		w.updateDeadline()
-		info, err := statPath(w.path)
-		if err == nil && info.id == w.id {
-			return
+		if w.oversize {
+			why = sized
+		} else {
+			w.nextCheck = ns + int64(w.cfg.reopenCheck)
+			w.updateDeadline()
+			info, err := statPath(w.path)
+			if err == nil && info.id == w.id && (w.cfg.maxSize == 0 || info.size < w.cfg.maxSize) {
+				return
+			}
+			if err == nil && info.id == w.id {
+				why = sized
+			}
 		}
 	}
-	if err := w.rollover(now, false); err != nil {
+	if err := w.rollover(now, why); err != nil {
 		w.cfg.onError(err)
+	}
+}
+
+// checkSize looks at the real size of the file, which all processes write,
+// and makes the next write roll over if it reached the limit.
+func (w *Writer) checkSize() {
+	w.unchecked = 0
+	if info, err := statFile(w.f); err == nil && info.size >= w.cfg.maxSize {
+		w.oversize = true
+		w.updateDeadline()
 	}
 }
 
 func (w *Writer) updateDeadline() {
 	w.deadline = max(min(w.periodEnd, w.nextCheck), w.retryAt)
+	if w.oversize {
+		w.deadline = w.retryAt
+	}
 }
 
 // Rotate archives the live file now, whatever the schedule says, unless it
@@ -210,7 +257,7 @@ func (w *Writer) Rotate() error {
 	if w.closed {
 		return ErrClosed
 	}
-	return w.rollover(w.cfg.clock(), true)
+	return w.rollover(w.cfg.clock(), forced)
 }
 
 // Reopen closes the file this writer has open and opens the file at the
@@ -222,7 +269,7 @@ func (w *Writer) Reopen() error {
 	if w.closed {
 		return ErrClosed
 	}
-	return w.rollover(w.cfg.clock(), false)
+	return w.rollover(w.cfg.clock(), scheduled)
 }
 
 // Sync commits the live file's contents to stable storage.
@@ -251,6 +298,9 @@ func (w *Writer) Close() error {
 		return nil
 	}
 	w.closed = true
+	if w.jan != nil {
+		w.jan.close()
+	}
 	if w.f == nil {
 		return nil
 	}
@@ -272,7 +322,7 @@ func (w *Writer) Close() error {
 // It must be called with w.mu held. On error, w.f is left as it was (or
 // opened without the lock if there was none), and the next attempt waits
 // retryDelay.
-func (w *Writer) rollover(now time.Time, force bool) error {
+func (w *Writer) rollover(now time.Time, why reason) error {
 	unlock, err := w.acquire()
 	if err != nil {
 		w.fallback(now)
@@ -317,16 +367,21 @@ func (w *Writer) rollover(now time.Time, force bool) error {
 		case live.size > 0:
 			livePeriod = w.cfg.schedule.start(live.mtime, w.cfg.loc)
 		}
-		// Archive if the period is over, or if Rotate asked and nobody beat
-		// this writer to it; an empty file is never archived, so idle
-		// periods leave no empty archives.
+		// Archive if the period is over, if Rotate asked and nobody beat
+		// this writer to it, or if the file is over the size limit (its
+		// real size, read here under the lock). An empty file is never
+		// archived, so idle periods leave no empty archives.
 		stale := livePeriod.Before(cur)
-		forced := force && (w.f == nil || live.id == w.id)
-		if live.size > 0 && (stale || forced) {
+		early := why == forced && (w.f == nil || live.id == w.id) ||
+			why == sized && live.size >= w.cfg.maxSize
+		if live.size > 0 && (stale || early) {
 			i, err := w.archive(livePeriod, next)
 			if err != nil {
 				w.fallback(now)
 				return err
+			}
+			if w.jan != nil {
+				w.jan.notify(w.cfg.archiveFile(w.path, livePeriod, i))
 			}
 			exists, next = false, i+1
 			if testHook != nil {
@@ -346,6 +401,7 @@ func (w *Writer) rollover(now time.Time, force bool) error {
 		// writer holds is the archive of this write's period, so the write
 		// belongs there; the first write of the later period reopens.
 		w.nextCheck = now.UnixNano() + int64(w.cfg.reopenCheck)
+		w.oversize = false
 		w.updateDeadline()
 		return nil
 	}
@@ -367,6 +423,8 @@ func (w *Writer) rollover(now time.Time, force bool) error {
 	w.periodEnd = w.cfg.schedule.next(livePeriod, w.cfg.loc).UnixNano()
 	w.nextCheck = now.UnixNano() + int64(w.cfg.reopenCheck)
 	w.retryAt = 0
+	w.oversize = false
+	w.unchecked = 0
 	w.updateDeadline()
 	return nil
 }
@@ -420,12 +478,8 @@ func (w *Writer) reopen() error {
 // compressed form exists; the rename itself refuses to replace a file, so
 // a name taken between the check and the rename is skipped too.
 func (w *Writer) archive(period time.Time, next int) (index int, err error) {
-	base := w.path + "." + period.In(w.cfg.loc).Format(w.cfg.layout)
 	for i := next; ; i++ {
-		name := base
-		if i > 0 {
-			name += "." + strconv.Itoa(i)
-		}
+		name := w.cfg.archiveFile(w.path, period, i)
 		if _, err := os.Lstat(name + ".gz"); err == nil {
 			continue
 		}

@@ -3,7 +3,9 @@
 # Every variable can be overridden from the caller's environment.
 
 # Dedicated 64-bit prefix, separate from any ~/.wine a developer may have.
-export WINEPREFIX="${SLOGROTATE_WINEPREFIX:-${WINEPREFIX:-${HOME:-/root}/.wine-slogrotate}}"
+# Deliberately NOT taken from an ambient $WINEPREFIX (that may be someone's
+# real prefix); override with SLOGROTATE_WINEPREFIX.
+export WINEPREFIX="${SLOGROTATE_WINEPREFIX:-${HOME:-/root}/.wine-slogrotate}"
 export WINEARCH=win64
 # Silence Wine's fixme:/err: chatter (it goes to stderr and would be mixed
 # into test output).  Set WINEDEBUG=err+all,fixme+all to debug Wine itself.

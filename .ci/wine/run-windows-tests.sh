@@ -89,8 +89,17 @@ if [ ! -f "$exe" ]; then
 fi
 [ "${WINE_KEEP_EXE:-0}" = 1 ] && echo "run-windows-tests: kept $exe" >&2
 
+cd "$pkgdir"
 set +e
-( cd "$pkgdir" && wine "$exe" "$@" </dev/null )
-rc=$?
-set -e
+if [ -t 1 ] || [ -t 2 ]; then
+  # Wine 8 drives a tty stdout/stderr through its console emulation, which
+  # sprinkles ANSI cursor codes (ESC[?25l ... ESC[K) into the output.
+  # Interactive use: merge stderr into stdout and pipe it so the text is
+  # clean.  (CI, where neither is a tty, takes the plain branch below.)
+  wine "$exe" "$@" </dev/null 2>&1 | cat
+  rc=${PIPESTATUS[0]}
+else
+  wine "$exe" "$@" </dev/null
+  rc=$?
+fi
 exit "$rc"

@@ -9,8 +9,9 @@
 #   3. creates a headless 64-bit Wine prefix ($WINEPREFIX, default
 #      ~/.wine-slogrotate) and puts the DLL into its system32
 #
-# Env: WINEPREFIX / SLOGROTATE_WINEPREFIX  prefix location
-#      WINE_SETUP_FORCE=1                   rebuild the prefix from scratch
+# Env: SLOGROTATE_WINEPREFIX  prefix location (an ambient WINEPREFIX is
+#                              ignored on purpose, see env.sh)
+#      WINE_SETUP_FORCE=1      rebuild the prefix from scratch
 set -euo pipefail
 
 # shellcheck source=env.sh
@@ -59,24 +60,36 @@ x86_64-w64-mingw32-gcc -O2 -Wall -Wextra -Werror -shared -s -nostdlib \
 
 # --- 3. Wine prefix ----------------------------------------------------------
 sys32="$WINEPREFIX/drive_c/windows/system32"
-if [ "${WINE_SETUP_FORCE:-0}" = 1 ] && [ -d "$WINEPREFIX" ]; then
-  log "WINE_SETUP_FORCE=1: removing $WINEPREFIX"
-  wineserver -k 2>/dev/null || true
-  rm -rf "$WINEPREFIX"
+# Only ever delete a prefix this script created (marked .slogrotate-init).
+ours() { [ ! -e "$WINEPREFIX" ] || [ -e "$WINEPREFIX/.slogrotate-init" ]; }
+if [ "${WINE_SETUP_FORCE:-0}" = 1 ] && [ -e "$WINEPREFIX/.slogrotate-ready" ]; then
+  log "WINE_SETUP_FORCE=1: rebuilding $WINEPREFIX"
+  rm -f "$WINEPREFIX/.slogrotate-ready"
 fi
 # A prefix is complete once wineboot has written system.reg and the
 # (builtin) kernel32 placeholder; a half-made one is rebuilt.
 if [ ! -f "$WINEPREFIX/system.reg" ] || [ ! -f "$sys32/kernel32.dll" ] \
    || [ ! -f "$WINEPREFIX/.slogrotate-ready" ]; then
+  if ! ours; then
+    log "$WINEPREFIX exists but was not created by $0; not touching it."
+    log "Remove it or point SLOGROTATE_WINEPREFIX elsewhere."
+    exit 1
+  fi
   log "initialising Wine prefix $WINEPREFIX"
   wineserver -k 2>/dev/null || true
   rm -rf "$WINEPREFIX"
-  mkdir -p "$(dirname "$WINEPREFIX")"
-  # -i: init new prefix.  Runs fine without X: the "updating configuration"
-  # window just isn't shown.  stdin from /dev/null so nothing can prompt.
+  mkdir -p "$WINEPREFIX"
+  touch "$WINEPREFIX/.slogrotate-init"
+  # -i: init new prefix.  Works without X (the "updating configuration"
+  # window is simply not shown); stdin from /dev/null so nothing can prompt.
+  # Its (harmless) complaints -- "it looks like wine32 is missing",
+  # "failed to open L"C:\\windows\\syswow64\\rundll32.exe": c0000135",
+  # nodrv_CreateWindow -- are discarded.
   wineboot -i </dev/null >/dev/null 2>&1 || true
   wineserver -w
-  [ -f "$WINEPREFIX/system.reg" ] || { log "wineboot did not create $WINEPREFIX"; exit 1; }
+  if [ ! -f "$WINEPREFIX/system.reg" ] || [ ! -f "$sys32/kernel32.dll" ]; then
+    log "wineboot did not initialise $WINEPREFIX"; exit 1
+  fi
   touch "$WINEPREFIX/.slogrotate-ready"
   log "prefix ready ($((SECONDS - t0)) s)"
 fi

@@ -1,0 +1,315 @@
+package slogrotate
+
+import (
+	"compress/gzip"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gofrs/flock"
+)
+
+// The janitor does the work a rollover leaves behind, off the write path:
+// deleting archives beyond the retention limits, compressing archives, and
+// telling the user (WithOnRotate) that an archive is complete.
+//
+// It runs on a goroutine of each Writer that needs it, woken after each
+// rollover the Writer makes, at Open, and when an archive it is waiting for
+// becomes ripe. A sweep holds the maintenance lock (the lock file's path
+// with ".maint.lock" for ".lock"), a second advisory lock, so that exactly one process
+// sweeps at a time while writers never wait for it: the rollover lock is
+// not held while the directory is listed or a file compressed. (The issue
+// that asked for retention asked for it under the rollover lock; listing a
+// directory of thousands of archives there would stall every writer that
+// crosses the boundary.)
+//
+// When is an archive ripe for compression? A writer appends to a file
+// after it has been renamed only until it next looks at the path: at its
+// first write after the period ended (which reopens before writing), or at
+// its next reopen check, at most WithReopenCheck after the rename, for a
+// rollover it did not see coming (a size rollover or Rotate in another
+// process). So an archive whose last write is older than twice the reopen
+// check interval is complete. As a second safeguard, the compressor checks
+// that the archive did not grow while it read it, and starts over if it
+// did. Only a process stopped for longer than that between reading its
+// clock and its write(2) could still append, into a file already removed.
+//
+// Compression is crash-safe and idempotent: the archive is compressed into
+// name.gz.tmp, which is synced and renamed (without replacing) to name.gz,
+// and only then is the source removed. A temporary file found while holding
+// the maintenance lock was left by a process that died; it is removed and
+// the work redone. A source found beside its .gz was compressed by a
+// process that died before removing it; it is removed.
+type janitor struct {
+	path string
+	cfg  *config
+	lock *flock.Flock
+
+	wake chan struct{}
+	stop chan struct{}
+	done chan struct{}
+
+	mu      sync.Mutex
+	pending []string // archives this process made, for OnRotate when not compressing
+}
+
+const tmpSuffix = ".gz.tmp"
+
+func newJanitor(path string, cfg *config) *janitor {
+	j := &janitor{
+		path: path,
+		cfg:  cfg,
+		lock: flock.New(strings.TrimSuffix(cfg.lockPath, ".lock")+".maint.lock", flock.SetFlag(lockFileFlag), flock.SetPermissions(cfg.mode)),
+		wake: make(chan struct{}, 1),
+		stop: make(chan struct{}),
+		done: make(chan struct{}),
+	}
+	go j.run()
+	j.notify("")
+	return j
+}
+
+// grace is how long an archive must have been left alone before it is
+// complete; see the type's comment.
+func (j *janitor) grace() time.Duration { return 2 * j.cfg.reopenCheck }
+
+// notify wakes the janitor; archive, if not empty, is one this process just
+// made.
+func (j *janitor) notify(archive string) {
+	if archive != "" && !j.cfg.compress && j.cfg.onRotate != nil {
+		j.mu.Lock()
+		j.pending = append(j.pending, archive)
+		j.mu.Unlock()
+	}
+	select {
+	case j.wake <- struct{}{}:
+	default:
+	}
+}
+
+// close stops the janitor, abandoning a compression under way (the next
+// sweep in any process redoes it).
+func (j *janitor) close() {
+	close(j.stop)
+	<-j.done
+}
+
+func (j *janitor) run() {
+	defer close(j.done)
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	for {
+		select {
+		case <-j.stop:
+			return
+		case <-j.wake:
+		case <-timer.C:
+		}
+		if again := j.sweep(); again > 0 {
+			timer.Reset(again)
+		}
+	}
+}
+
+// sweep does one round of maintenance and returns when to look again (0:
+// only when woken).
+func (j *janitor) sweep() time.Duration {
+	ok, err := j.lock.TryLock()
+	if err != nil {
+		j.cfg.onError(fmt.Errorf("slogrotate: lock %s: %w", j.lock.Path(), err))
+		return retryDelay
+	}
+	if !ok {
+		// Another process is sweeping; what it does not cover (an archive
+		// made after it listed the directory) is looked at next time.
+		return j.grace()
+	}
+	defer j.lock.Unlock()
+
+	dir, base := filepath.Split(j.path)
+	entries, err := os.ReadDir(filepath.Clean(dir))
+	if err != nil {
+		j.cfg.onError(fmt.Errorf("slogrotate: list %s: %w", dir, err))
+		return retryDelay
+	}
+	var archives []archiveName
+	for _, e := range entries {
+		name := e.Name()
+		if strings.HasSuffix(name, tmpSuffix) {
+			if _, ok := j.cfg.parseArchive(base, strings.TrimSuffix(name, ".tmp")); ok {
+				// Nobody else holds the maintenance lock, so nobody is
+				// writing this file: a crashed compressor left it.
+				j.remove(filepath.Join(dir, name))
+			}
+			continue
+		}
+		if a, ok := j.cfg.parseArchive(base, name); ok {
+			archives = append(archives, a)
+		}
+	}
+
+	removed := map[string]bool{}
+	for _, a := range j.cfg.expired(archives, j.cfg.clock()) {
+		if j.remove(filepath.Join(dir, a.name)) {
+			removed[a.name] = true
+		}
+	}
+
+	var again time.Duration
+	ripe := func(name string) bool {
+		fi, err := os.Lstat(name)
+		if err != nil || !fi.Mode().IsRegular() {
+			return false
+		}
+		if age := time.Since(fi.ModTime()); age < j.grace() {
+			if wait := j.grace() - age + 10*time.Millisecond; again == 0 || wait < again {
+				again = wait
+			}
+			return false
+		}
+		return true
+	}
+
+	if j.cfg.compress {
+		have := map[string]bool{}
+		for _, a := range archives {
+			have[a.name] = !removed[a.name]
+		}
+		for _, a := range archives {
+			if a.compressed || removed[a.name] {
+				continue
+			}
+			src := filepath.Join(dir, a.name)
+			if have[a.name+".gz"] {
+				j.remove(src) // compressed by a process that died before this step
+				continue
+			}
+			if !ripe(src) {
+				continue
+			}
+			select {
+			case <-j.stop:
+				return 0
+			default:
+			}
+			gz, err := j.compress(src)
+			if err != nil {
+				j.cfg.onError(err)
+				if again == 0 || retryDelay < again {
+					again = retryDelay
+				}
+				continue
+			}
+			if j.cfg.onRotate != nil {
+				j.cfg.onRotate(gz)
+			}
+		}
+		return again
+	}
+
+	j.mu.Lock()
+	pending := j.pending
+	j.pending = nil
+	j.mu.Unlock()
+	for i, name := range pending {
+		if _, err := os.Lstat(name); err != nil {
+			continue // deleted by retention already
+		}
+		if !ripe(name) {
+			j.mu.Lock()
+			j.pending = append(j.pending, pending[i])
+			j.mu.Unlock()
+			continue
+		}
+		j.cfg.onRotate(name)
+	}
+	return again
+}
+
+func (j *janitor) remove(name string) bool {
+	if err := os.Remove(name); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		j.cfg.onError(fmt.Errorf("slogrotate: remove: %w", err))
+		return false
+	}
+	return true
+}
+
+var errGrew = errors.New("the archive grew while it was compressed; trying again later")
+
+// compress writes src.gz and removes src, as the type's comment describes.
+func (j *janitor) compress(src string) (string, error) {
+	dst := src + ".gz"
+	tmp := dst + ".tmp"
+	in, err := openNoFollow(src)
+	if err != nil {
+		return "", fmt.Errorf("slogrotate: compress: %w", err)
+	}
+	defer in.Close()
+	out, err := createExclusive(tmp, j.cfg.mode)
+	if err != nil {
+		return "", fmt.Errorf("slogrotate: compress: %w", err)
+	}
+	fail := func(err error) (string, error) {
+		out.Close()
+		os.Remove(tmp)
+		return "", fmt.Errorf("slogrotate: compress %s: %w", src, err)
+	}
+	zw := gzip.NewWriter(out)
+	buf := make([]byte, 256<<10)
+	var read int64
+	for first := true; ; first = false {
+		select {
+		case <-j.stop:
+			return fail(errors.New("writer closed"))
+		default:
+		}
+		n, rerr := in.Read(buf)
+		if n > 0 {
+			if _, err := zw.Write(buf[:n]); err != nil {
+				return fail(err)
+			}
+			read += int64(n)
+		}
+		if first && testHook != nil {
+			zw.Flush()
+			testHook("compressing")
+		}
+		if rerr == io.EOF {
+			break
+		}
+		if rerr != nil {
+			return fail(rerr)
+		}
+	}
+	if err := zw.Close(); err != nil {
+		return fail(err)
+	}
+	if err := out.Sync(); err != nil {
+		return fail(err)
+	}
+	if testHook != nil {
+		testHook("compressed")
+	}
+	if fi, err := in.Stat(); err != nil || fi.Size() != read {
+		return fail(errGrew)
+	}
+	if err := out.Close(); err != nil {
+		os.Remove(tmp)
+		return "", fmt.Errorf("slogrotate: compress %s: %w", src, err)
+	}
+	if err := renameNoReplace(tmp, dst); err != nil {
+		os.Remove(tmp)
+		return "", fmt.Errorf("slogrotate: compress: %w", err)
+	}
+	syncDir(filepath.Dir(dst))
+	if err := os.Remove(src); err != nil {
+		return "", fmt.Errorf("slogrotate: compress: remove source: %w", err)
+	}
+	return dst, nil
+}
