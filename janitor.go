@@ -299,6 +299,8 @@ func (j *janitor) compress(src string) (string, error) {
 	if fi, err := in.Stat(); err != nil || fi.Size() != read {
 		return fail(errGrew)
 	}
+	// Windows will not remove a file this process still has open.
+	in.Close()
 	if err := out.Close(); err != nil {
 		os.Remove(tmp)
 		return "", fmt.Errorf("slogrotate: compress %s: %w", src, err)

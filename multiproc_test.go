@@ -8,13 +8,17 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/slogrotate/slogrotate/internal/logcheck"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // The multi-process tests re-execute the test binary. A child is told what
@@ -37,8 +41,9 @@ type childSpec struct {
 	// which the child writes; it opens its writer at the start of the first
 	// and exits after the last.
 	plan [][2]int
-	// hang, if set, makes the child stop inside its first rollover at that
-	// stage ("locked" or "renamed"), print HOLDING, and wait to be killed.
+	// hang, if set, makes the child stop at that stage of its first
+	// rollover ("locked" or "renamed") or compression ("compressing"),
+	// print HOLDING, and wait to be killed.
 	hang string
 	// killAt, if positive, is when the parent kills the child with SIGKILL.
 	killAt time.Duration
@@ -72,6 +77,16 @@ func childOptions(spec string) []Option {
 			opts = append(opts, WithSchedule(Every(d)))
 		case "locktimeout":
 			opts = append(opts, WithLockTimeout(d))
+		case "reopen":
+			opts = append(opts, WithReopenCheck(d))
+		case "maxsize":
+			n, _ := strconv.ParseInt(v, 10, 64)
+			opts = append(opts, WithMaxSize(n))
+		case "maxbackups":
+			n, _ := strconv.Atoi(v)
+			opts = append(opts, WithMaxBackups(n))
+		case "compress":
+			opts = append(opts, WithCompress())
 		}
 	}
 	return opts
@@ -103,9 +118,10 @@ func runChild() int {
 	// The writer's clock returns the instant stamped into the record being
 	// written, so that the file a record lands in can be checked against
 	// the time the writer used to choose it.
-	var now time.Time
-	opts := append(childOptions(os.Getenv("SR_OPTS")), WithClock(func() time.Time { return now }))
-	now = time.Now()
+	var now atomic.Int64 // read by the writer's background goroutine too
+	clock := func() time.Time { return time.Unix(0, now.Load()) }
+	opts := append(childOptions(os.Getenv("SR_OPTS")), WithClock(clock))
+	now.Store(time.Now().UnixNano())
 	h, err := New(path, opts...)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "child:", err)
@@ -122,9 +138,9 @@ func runChild() int {
 			if seq%250 == 7 {
 				body = big // large records must stay whole too
 			}
-			now = time.Now()
+			now.Store(time.Now().UnixNano())
 			log.LogAttrs(context.Background(), slog.LevelInfo, "record",
-				slog.Int("w", id), slog.Int("seq", seq), slog.Time("wt", now), slog.String("pad", body))
+				slog.Int("w", id), slog.Int("seq", seq), slog.Time("wt", clock()), slog.String("pad", body))
 			time.Sleep(2 * time.Millisecond)
 		}
 	}
@@ -297,7 +313,7 @@ func archiveNames(t *testing.T, path string) map[string]bool {
 	base := filepath.Base(path)
 	names := map[string]bool{}
 	for _, e := range entries {
-		if n := e.Name(); strings.HasPrefix(n, base+".") && n != base+".lock" {
+		if n := e.Name(); strings.HasPrefix(n, base+".") && !strings.HasSuffix(n, ".lock") {
 			names[n] = true
 		}
 	}
@@ -320,4 +336,134 @@ func tempDir(t *testing.T) string {
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
 	return dir
+}
+
+// finalSweep opens the log once more, as the next process to use it
+// would, and waits until its janitor has brought the archives to the state
+// done accepts.
+func finalSweep(t *testing.T, path string, done func([]archiveName) bool, opts ...Option) {
+	t.Helper()
+	w, err := Open(path, append(opts, WithReopenCheck(50*time.Millisecond))...)
+	require.NoError(t, err)
+	defer w.Close()
+	for deadline := time.Now().Add(20 * time.Second); ; {
+		var ours []archiveName
+		for name := range archiveNames(t, path) {
+			if a, ok := w.cfg.parseArchive(filepath.Base(path), name); ok {
+				ours = append(ours, a)
+			}
+		}
+		if done(ours) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the janitor did not finish: archives %v", names(ours))
+		}
+		w.jan.notify("")
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestMultiProcessCompressAndSize runs 9 processes over a one-second
+// schedule and a size cap small enough for many size rollovers in each
+// period, with compression on, and kills one of them while it compresses.
+// Every record must be in a valid .gz (or the live file), in the file of
+// its period, once; no temporary file may be left, and each period's
+// archives must be numbered 0..k without a gap.
+func TestMultiProcessCompressAndSize(t *testing.T) {
+	if testing.Short() {
+		t.Skip("forks processes for about six seconds")
+	}
+	dir := tempDir(t)
+	path := filepath.Join(dir, "error.log")
+	sched := Every(time.Second)
+	start := time.Now().Truncate(time.Second).Add(1200 * time.Millisecond)
+	opts := "every=1s,locktimeout=3s,reopen=200ms,maxsize=65536,compress=1"
+	var specs []childSpec
+	for i := range 8 {
+		specs = append(specs, childSpec{id: i, plan: [][2]int{{0, 5000}}, opts: opts})
+	}
+	specs = append(specs, childSpec{id: 20, plan: [][2]int{{0, 5000}}, opts: opts, hang: "compressing"})
+	want := runChildren(t, path, start, specs)
+	finalSweep(t, path, func(as []archiveName) bool {
+		for _, a := range as {
+			if !a.compressed {
+				return false
+			}
+		}
+		return true
+	}, childOptions(opts)...)
+
+	rep, err := logcheck.Check(path, periodFunc(sched, time.UTC), want)
+	require.NoError(t, err)
+	t.Log(rep)
+	for _, p := range rep.Problems {
+		t.Error(p)
+	}
+	require.True(t, rep.OK(), "records not accounted for: %v", rep)
+
+	cfg := testConfig(t, childOptions(opts)...)
+	perPeriod := map[time.Time][]int{}
+	for name := range archiveNames(t, path) {
+		if strings.HasSuffix(name, ".lock") {
+			continue
+		}
+		a, ok := cfg.parseArchive("error.log", name)
+		require.True(t, ok, "unexpected file %s", name)
+		require.True(t, a.compressed, "archive %s not compressed", name)
+		perPeriod[a.period] = append(perPeriod[a.period], a.index)
+	}
+	sizeRollovers := 0
+	for p, idx := range perPeriod {
+		sort.Ints(idx)
+		for i, n := range idx {
+			require.Equal(t, i, n, "period %v: archive indexes %v have a gap", p, idx)
+		}
+		sizeRollovers += len(idx) - 1
+	}
+	assert.GreaterOrEqual(t, len(perPeriod), 4, "time rollovers")
+	assert.GreaterOrEqual(t, sizeRollovers, 3*len(perPeriod), "size rollovers")
+}
+
+// TestMultiProcessRetention: with WithMaxBackups(5), after processes roll
+// over many times, exactly the five newest archives are left, no file the
+// writer did not name is touched, and what is left is whole.
+func TestMultiProcessRetention(t *testing.T) {
+	if testing.Short() {
+		t.Skip("forks processes for about four seconds")
+	}
+	dir := tempDir(t)
+	path := filepath.Join(dir, "error.log")
+	foreign := []string{"error.log.notes", "error.log.2021-10-18.bak", "error.log.2021-10-18T00-00-00.gz.bak"}
+	for _, f := range foreign {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, f), []byte("not ours\n"), 0o644))
+	}
+	start := time.Now().Truncate(time.Second).Add(1200 * time.Millisecond)
+	opts := "every=1s,locktimeout=3s,reopen=200ms,maxsize=32768,maxbackups=5"
+	var specs []childSpec
+	for i := range 8 {
+		specs = append(specs, childSpec{id: i, plan: [][2]int{{0, 3500}}, opts: opts})
+	}
+	runChildren(t, path, start, specs)
+	cfg := testConfig(t, childOptions(opts)...)
+	// A last rollover-free sweep applies retention to the final archives.
+	finalSweep(t, path, func(as []archiveName) bool { return len(as) <= 5 }, childOptions(opts)...)
+
+	var ours []archiveName
+	for name := range archiveNames(t, path) {
+		if a, ok := cfg.parseArchive("error.log", name); ok {
+			ours = append(ours, a)
+		}
+	}
+	require.Len(t, ours, 5, "archives left: %v", names(ours))
+	for _, f := range foreign {
+		b, err := os.ReadFile(filepath.Join(dir, f))
+		require.NoError(t, err, "foreign file %s", f)
+		assert.Equal(t, "not ours\n", string(b))
+		os.Remove(filepath.Join(dir, f)) // so that only our files are checked below
+	}
+	rep, err := logcheck.Check(path, periodFunc(Every(time.Second), time.UTC), nil)
+	require.NoError(t, err)
+	t.Log(rep)
+	assert.Zero(t, rep.Duplicated+rep.Torn+rep.Misplaced+rep.BadGzip+rep.EmptyArchives, rep.Problems)
 }

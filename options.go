@@ -138,7 +138,9 @@ func WithLockTimeout(d time.Duration) Option {
 }
 
 // WithClock replaces the clock the writer reads to decide which period a
-// write belongs to. It exists for tests; the default is [time.Now].
+// write belongs to. It exists for tests; the default is [time.Now]. It is
+// called from writing goroutines and from the writer's background
+// goroutine, so it must be safe for concurrent use.
 func WithClock(now func() time.Time) Option {
 	return func(c *config) {
 		if now == nil {

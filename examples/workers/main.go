@@ -72,8 +72,9 @@ func work(id string, s settings) int {
 	// the check below can tell exactly which period the writer chose for
 	// each record. (With the default clock, a record slog stamped a few
 	// microseconds before a boundary may open the next period's file.)
-	var now time.Time
-	h, err := slogrotate.New(path, append(options(s), slogrotate.WithClock(func() time.Time { return now }))...)
+	var now atomic.Int64 // the writer's background goroutine reads it too
+	clock := func() time.Time { return time.Unix(0, now.Load()) }
+	h, err := slogrotate.New(path, append(options(s), slogrotate.WithClock(clock))...)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "worker:", err)
 		return 1
@@ -83,9 +84,9 @@ func work(id string, s settings) int {
 	end := time.Now().Add(s.duration)
 	seq := 0
 	lastReport := time.Now()
-	for now = time.Now(); now.Before(end); now = time.Now() {
+	for now.Store(time.Now().UnixNano()); clock().Before(end); now.Store(time.Now().UnixNano()) {
 		log.LogAttrs(context.Background(), slog.LevelError, "upstream timed out",
-			slog.Int("w", w), slog.Int("seq", seq), slog.Time("wt", now), slog.String("path", "/api/v1/orders"))
+			slog.Int("w", w), slog.Int("seq", seq), slog.Time("wt", clock()), slog.String("path", "/api/v1/orders"))
 		seq++
 		if time.Since(lastReport) > 100*time.Millisecond {
 			fmt.Println("P", seq)

@@ -82,7 +82,7 @@ func Check(path string, period Period, want map[int]int) (*Report, error) {
 	seen := map[[2]int]int{}
 	for _, e := range entries {
 		name := e.Name()
-		if name != base && !strings.HasPrefix(name, base+".") || name == base+".lock" {
+		if name != base && !strings.HasPrefix(name, base+".") || strings.HasSuffix(name, ".lock") {
 			continue
 		}
 		if strings.Contains(name, ".tmp") {
