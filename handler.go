@@ -22,6 +22,7 @@ type handlerConfig struct {
 	opts        slog.HandlerOptions
 	levelSet    bool
 	makeHandler func(io.Writer) slog.Handler
+	flushLevel  slog.Leveler
 }
 
 // WithFormat sets the encoding of a [Handler]: [JSON] (the default) or
@@ -82,6 +83,7 @@ func WithHandler(make func(io.Writer) slog.Handler) Option {
 type Handler struct {
 	inner slog.Handler
 	w     *Writer
+	flush slog.Leveler // nil unless the writer buffers
 }
 
 // New opens the log at path with [Open] and returns a Handler that writes
@@ -107,7 +109,14 @@ func New(path string, opts ...Option) (*Handler, error) {
 	default:
 		inner = slog.NewJSONHandler(w, &hc.opts)
 	}
-	return &Handler{inner: inner, w: w}, nil
+	h := &Handler{inner: inner, w: w}
+	if w.bufSize > 0 {
+		h.flush = hc.flushLevel
+		if h.flush == nil {
+			h.flush = slog.LevelError
+		}
+	}
+	return h, nil
 }
 
 // Enabled reports whether the handler writes records at level l.
@@ -118,17 +127,23 @@ func (h *Handler) Enabled(ctx context.Context, l slog.Level) bool {
 // Handle writes r as one record. A write error is returned and also passed
 // to the Writer's error handler, since [slog.Logger] discards it.
 func (h *Handler) Handle(ctx context.Context, r slog.Record) error {
-	return h.inner.Handle(ctx, r)
+	err := h.inner.Handle(ctx, r)
+	if h.flush != nil && r.Level >= h.flush.Level() {
+		if ferr := h.w.Flush(); err == nil {
+			err = ferr
+		}
+	}
+	return err
 }
 
 // WithAttrs returns a Handler that adds attrs to every record.
 func (h *Handler) WithAttrs(attrs []slog.Attr) slog.Handler {
-	return &Handler{inner: h.inner.WithAttrs(attrs), w: h.w}
+	return &Handler{inner: h.inner.WithAttrs(attrs), w: h.w, flush: h.flush}
 }
 
 // WithGroup returns a Handler that puts later attributes in group name.
 func (h *Handler) WithGroup(name string) slog.Handler {
-	return &Handler{inner: h.inner.WithGroup(name), w: h.w}
+	return &Handler{inner: h.inner.WithGroup(name), w: h.w, flush: h.flush}
 }
 
 // Writer returns the Writer the handler writes to, so that other loggers

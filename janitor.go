@@ -35,7 +35,7 @@ import (
 // its next reopen check, at most WithReopenCheck after the rename, for a
 // rollover it did not see coming (a size rollover or Rotate in another
 // process). So an archive whose last write is older than twice the reopen
-// check interval is complete. As a second safeguard, the compressor checks
+// check interval (plus a flush interval, with WithBuffer) is complete. As a second safeguard, the compressor checks
 // that the archive did not grow while it read it, and starts over if it
 // did. Only a process stopped for longer than that between reading its
 // clock and its write(2) could still append, into a file already removed.
@@ -76,8 +76,15 @@ func newJanitor(path string, cfg *config) *janitor {
 }
 
 // grace is how long an archive must have been left alone before it is
-// complete; see the type's comment.
-func (j *janitor) grace() time.Duration { return 2 * j.cfg.reopenCheck }
+// complete; see the type's comment. A buffered writer may write a batch of
+// the archive's period up to one flush interval after the rollover.
+func (j *janitor) grace() time.Duration {
+	g := 2 * j.cfg.reopenCheck
+	if j.cfg.bufSize > 0 {
+		g += j.cfg.flushEvery
+	}
+	return g
+}
 
 // notify wakes the janitor; archive, if not empty, is one this process just
 // made.

@@ -87,6 +87,9 @@ func childOptions(spec string) []Option {
 			opts = append(opts, WithMaxBackups(n))
 		case "compress":
 			opts = append(opts, WithCompress())
+		case "buffer":
+			n, _ := strconv.Atoi(v)
+			opts = append(opts, WithBuffer(n), WithFlushInterval(50*time.Millisecond))
 		}
 	}
 	return opts
@@ -466,4 +469,29 @@ func TestMultiProcessRetention(t *testing.T) {
 	require.NoError(t, err)
 	t.Log(rep)
 	assert.Zero(t, rep.Duplicated+rep.Torn+rep.Misplaced+rep.BadGzip+rep.EmptyArchives, rep.Problems)
+}
+
+// TestMultiProcessBuffered: with buffering, batches from 8 processes never
+// interleave, and each record still lands in its period's file.
+func TestMultiProcessBuffered(t *testing.T) {
+	if testing.Short() {
+		t.Skip("forks processes for about four seconds")
+	}
+	dir := tempDir(t)
+	path := filepath.Join(dir, "error.log")
+	start := time.Now().Truncate(time.Second).Add(1200 * time.Millisecond)
+	opts := "every=1s,locktimeout=3s,buffer=8192"
+	var specs []childSpec
+	for i := range 8 {
+		specs = append(specs, childSpec{id: i, plan: [][2]int{{0, 3500}}, opts: opts})
+	}
+	want := runChildren(t, path, start, specs)
+	rep, err := logcheck.Check(path, periodFunc(Every(time.Second), time.UTC), want)
+	require.NoError(t, err)
+	t.Log(rep)
+	for _, p := range rep.Problems {
+		t.Error(p)
+	}
+	require.True(t, rep.OK(), "records not accounted for: %v", rep)
+	assert.GreaterOrEqual(t, rep.Archives, 3)
 }

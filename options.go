@@ -32,6 +32,8 @@ type config struct {
 	maxAge      time.Duration
 	compress    bool
 	onRotate    func(archive string)
+	bufSize     int
+	flushEvery  time.Duration
 	handler     handlerConfig
 	errs        []error
 }
@@ -44,6 +46,7 @@ func defaultConfig() config {
 		reopenCheck: time.Second,
 		lockTimeout: 100 * time.Millisecond,
 		clock:       time.Now,
+		flushEvery:  time.Second,
 	}
 }
 

@@ -89,6 +89,13 @@ type Writer struct {
 	oversize            bool // the file reached the size limit
 
 	jan *janitor // nil unless retention, compression or OnRotate is on
+
+	// With WithBuffer: records not yet written, and the timer that writes
+	// them out after the flush interval.
+	buf        []byte
+	bufSize    int
+	flushTimer *time.Timer
+	timerArmed bool
 }
 
 // Why a rollover is attempted.
@@ -126,6 +133,10 @@ func Open(path string, opts ...Option) (*Writer, error) {
 		path: path,
 		cfg:  cfg,
 		lock: flock.New(cfg.lockPath, flock.SetFlag(lockFileFlag), flock.SetPermissions(cfg.mode)),
+	}
+	if cfg.bufSize > 0 {
+		w.bufSize = cfg.bufSize
+		w.buf = make([]byte, 0, cfg.bufSize)
 	}
 	if cfg.maxSize > 0 {
 		w.sizeStep = max(cfg.maxSize/16, 1)
@@ -179,6 +190,16 @@ func (w *Writer) write(p []byte, now time.Time) (int, error) {
 	if now.UnixNano() >= w.deadline {
 		w.maintain(now)
 	}
+	if w.bufSize > 0 && len(p) < w.bufSize {
+		return w.buffer(p)
+	}
+	w.flushLocked() // keep the order of records
+	return w.emit(p)
+}
+
+// emit writes p, one record or a batch of whole records, with one system
+// call. Errors go to the error handler too.
+func (w *Writer) emit(p []byte) (int, error) {
 	if w.f == nil {
 		err := fmt.Errorf("slogrotate: write %s: the log file is not open", w.path)
 		w.cfg.onError(err)
@@ -207,6 +228,9 @@ func (w *Writer) write(p []byte, now time.Time) (int, error) {
 // the path. Errors go to the error handler; the write goes ahead with
 // whatever file w.f is then.
 func (w *Writer) maintain(now time.Time) {
+	// Buffered records were written before now, in the period of the file
+	// w.f holds: they go there before anything changes.
+	w.flushLocked()
 	ns := now.UnixNano()
 	why := scheduled
 	if ns < w.periodEnd && w.f != nil {
@@ -257,6 +281,7 @@ func (w *Writer) Rotate() error {
 	if w.closed {
 		return ErrClosed
 	}
+	w.flushLocked()
 	return w.rollover(w.cfg.clock(), forced)
 }
 
@@ -269,15 +294,20 @@ func (w *Writer) Reopen() error {
 	if w.closed {
 		return ErrClosed
 	}
+	w.flushLocked()
 	return w.rollover(w.cfg.clock(), scheduled)
 }
 
-// Sync commits the live file's contents to stable storage.
+// Sync writes out buffered records (see [WithBuffer]) and commits the file
+// to stable storage with fsync.
 func (w *Writer) Sync() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.closed {
 		return ErrClosed
+	}
+	if err := w.flushLocked(); err != nil {
+		return err
 	}
 	if w.f == nil {
 		return nil
@@ -288,16 +318,20 @@ func (w *Writer) Sync() error {
 	return nil
 }
 
-// Close closes the file. Writes after Close fail with [ErrClosed]. Close
-// does not rotate: another process, or the next Open, archives the file
-// when its period has ended.
+// Close writes out buffered records and closes the file. Writes after
+// Close fail with [ErrClosed]. Close does not rotate: another process, or
+// the next Open, archives the file when its period has ended.
 func (w *Writer) Close() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.closed {
 		return nil
 	}
+	flushErr := w.flushLocked()
 	w.closed = true
+	if w.flushTimer != nil {
+		w.flushTimer.Stop()
+	}
 	if w.jan != nil {
 		w.jan.close()
 	}
@@ -309,7 +343,7 @@ func (w *Writer) Close() error {
 	if err != nil {
 		return fmt.Errorf("slogrotate: close %s: %w", w.path, err)
 	}
-	return nil
+	return flushErr
 }
 
 // rollover is the protocol. Under the lock it works out which period the

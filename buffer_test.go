@@ -1,0 +1,102 @@
+package slogrotate
+
+import (
+	"log/slog"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func content(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	return string(b)
+}
+
+func TestBufferBatchesAndFlushesOnSize(t *testing.T) {
+	dir := tempDir(t)
+	path := filepath.Join(dir, "error.log")
+	w := openTest(t, path, newClock(day1), WithBuffer(16), WithFlushInterval(time.Hour))
+	writeLine(t, w, "aaaa") // 5 bytes, buffered
+	writeLine(t, w, "bbbb")
+	writeLine(t, w, "cccc")
+	assert.Equal(t, "", content(t, path), "nothing written yet")
+	writeLine(t, w, "dddd") // would make 20 > 16: the first three go out
+	assert.Equal(t, "aaaa\nbbbb\ncccc\n", content(t, path))
+	writeLine(t, w, "a record longer than the buffer") // bypasses it, after the batch
+	assert.Equal(t, "aaaa\nbbbb\ncccc\ndddd\na record longer than the buffer\n", content(t, path))
+	writeLine(t, w, "e")
+	require.NoError(t, w.Flush())
+	assert.Equal(t, "aaaa\nbbbb\ncccc\ndddd\na record longer than the buffer\ne\n", content(t, path))
+	writeLine(t, w, "f")
+	require.NoError(t, w.Close())
+	assert.Contains(t, content(t, path), "e\nf\n", "Close flushes")
+}
+
+// Buffered records are written before the rollover, into the file of the
+// period in which they were written.
+func TestBufferFlushesBeforeRollover(t *testing.T) {
+	dir := tempDir(t)
+	path := filepath.Join(dir, "error.log")
+	clock := newClock(day1)
+	w := openTest(t, path, clock, WithBuffer(4096), WithFlushInterval(time.Hour))
+	writeLine(t, w, "day1-a")
+	writeLine(t, w, "day1-b")
+	clock.Add(24 * time.Hour)
+	writeLine(t, w, "day2")
+	require.NoError(t, w.Sync())
+	assert.Equal(t, map[string]string{
+		"error.log.2021-10-18": "day1-a\nday1-b\n",
+		"error.log":            "day2\n",
+	}, files(t, dir))
+}
+
+// The flush interval writes a batch out while the process is idle.
+func TestBufferFlushesWhenIdle(t *testing.T) {
+	dir := tempDir(t)
+	path := filepath.Join(dir, "error.log")
+	w := openTest(t, path, newClock(day1), WithBuffer(4096), WithFlushInterval(20*time.Millisecond))
+	writeLine(t, w, "idle")
+	require.Eventually(t, func() bool { return content(t, path) == "idle\n" }, 5*time.Second, 5*time.Millisecond)
+}
+
+// Through a Handler, a record at or above the flush level is in the file
+// when Handle returns; lower ones wait.
+func TestBufferFlushLevel(t *testing.T) {
+	dir := tempDir(t)
+	path := filepath.Join(dir, "error.log")
+	h, err := New(path, WithBuffer(4096), WithFlushInterval(time.Hour), WithFormat(Text),
+		WithReplaceAttr(func(_ []string, a slog.Attr) slog.Attr {
+			if a.Key == slog.TimeKey {
+				return slog.Attr{}
+			}
+			return a
+		}))
+	require.NoError(t, err)
+	defer h.Close()
+	log := slog.New(h).With("k", 1)
+	log.Info("info")
+	assert.Equal(t, "", content(t, path))
+	log.Error("boom")
+	assert.Equal(t, "level=INFO msg=info k=1\nlevel=ERROR msg=boom k=1\n", content(t, path))
+
+	// WithFlushLevel lowers the bar.
+	path2 := filepath.Join(dir, "warn.log")
+	h2, err := New(path2, WithBuffer(4096), WithFlushInterval(time.Hour), WithFlushLevel(slog.LevelWarn))
+	require.NoError(t, err)
+	defer h2.Close()
+	slog.New(h2).Warn("careful")
+	assert.Contains(t, content(t, path2), "careful")
+}
+
+func TestBufferBadInput(t *testing.T) {
+	for _, o := range []Option{WithBuffer(0), WithBuffer(MaxRecordSize + 1), WithFlushInterval(0), WithFlushLevel(nil)} {
+		_, err := Open(filepath.Join(tempDir(t), "x.log"), o)
+		assert.Error(t, err)
+	}
+}
