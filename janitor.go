@@ -62,10 +62,19 @@ type janitor struct {
 const tmpSuffix = ".gz.tmp"
 
 func newJanitor(path string, cfg *config) *janitor {
+	lockPath := strings.TrimSuffix(cfg.lockPath, ".lock") + ".maint.lock"
+	// Create it with the log's mode, whatever the umask, so that every
+	// process that may write the log may also sweep.
+	if f, err := openLockFile(lockPath); err == nil {
+		setMode(f, cfg.mode)
+		f.Close()
+	} else {
+		cfg.onError(fmt.Errorf("slogrotate: maintenance lock: %w", explainOpenError(err)))
+	}
 	j := &janitor{
 		path: path,
 		cfg:  cfg,
-		lock: flock.New(strings.TrimSuffix(cfg.lockPath, ".lock")+".maint.lock", flock.SetFlag(lockFileFlag), flock.SetPermissions(cfg.mode)),
+		lock: flock.New(lockPath, flock.SetFlag(lockFileFlag), flock.SetPermissions(cfg.mode)),
 		wake: make(chan struct{}, 1),
 		stop: make(chan struct{}),
 		done: make(chan struct{}),

@@ -28,8 +28,12 @@ import (
 const childEnv = "SLOGROTATE_TEST_CHILD"
 
 func TestMain(m *testing.M) {
-	if os.Getenv(childEnv) != "" {
+	switch role := os.Getenv(childEnv); role {
+	case "":
+	case "writer":
 		os.Exit(runChild())
+	default:
+		os.Exit(runOtherChild(role))
 	}
 	os.Exit(m.Run())
 }

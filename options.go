@@ -42,7 +42,7 @@ func defaultConfig() config {
 	return config{
 		schedule:    Daily(),
 		loc:         time.Local,
-		mode:        0o644,
+		mode:        0o640,
 		reopenCheck: time.Second,
 		lockTimeout: 100 * time.Millisecond,
 		clock:       time.Now,
@@ -97,7 +97,15 @@ func WithLockFile(path string) Option {
 }
 
 // WithFileMode sets the permission bits of the files the writer creates:
-// the log, its archives and the lock file. The default is 0644.
+// the log, its archives (compressed too) and the lock files. They are set
+// explicitly, so the process umask neither widens nor narrows them. The
+// lock files get the log's mode because every process that may write the
+// log must be able to rotate it.
+//
+// The default is 0640: logs often carry secrets, so other users may not
+// read them, while the group (a log shipper's, say) may. Workers that run
+// as different users of one group need 0660. Directories the writer
+// creates get the same bits plus search permission where read is granted.
 func WithFileMode(mode fs.FileMode) Option {
 	return func(c *config) {
 		if mode&^fs.ModePerm != 0 {

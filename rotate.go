@@ -45,6 +45,7 @@ var (
 	ErrClosed = errors.New("slogrotate: writer is closed")
 
 	errNotRegular = errors.New("not a regular file")
+	errLockBusy   = errors.New("lock held by another process")
 )
 
 // testHook, if set by a test, is called at named points of the rollover so
@@ -144,7 +145,14 @@ func Open(path string, opts ...Option) (*Writer, error) {
 		w.sizeStep = 1<<63 - 1
 	}
 	now := cfg.clock()
-	if err := w.rollover(now, scheduled); err != nil && w.f == nil {
+	// A lock file that is merely busy is no reason to fail: the writer
+	// writes on and rotates later. One that cannot be opened at all (a
+	// symlink planted in its place, no permission) would leave the log
+	// unrotated forever, so Open reports it.
+	if err := w.rollover(now, scheduled); err != nil && (w.f == nil || !errors.Is(err, errLockBusy)) {
+		if w.f != nil {
+			w.f.Close()
+		}
 		return nil, err
 	} else if err != nil {
 		cfg.onError(err)
@@ -370,9 +378,12 @@ func (w *Writer) rollover(now time.Time, why reason) error {
 	lf, err := openLockFile(w.cfg.lockPath)
 	if err != nil {
 		w.fallback(now)
-		return fmt.Errorf("slogrotate: open lock file: %w", err)
+		return fmt.Errorf("slogrotate: open lock file: %w", explainOpenError(err))
 	}
 	defer lf.Close()
+	// Whoever created the lock file, every process that may write the log
+	// must be able to open it: give it the log's mode if this process can.
+	setMode(lf, w.cfg.mode)
 	st, known, err := readState(lf)
 	if err != nil {
 		w.cfg.onError(err)
@@ -469,10 +480,10 @@ func (w *Writer) acquire() (unlock func(), err error) {
 	defer cancel()
 	ok, err := w.lock.TryLockContext(ctx, time.Millisecond)
 	if err != nil && !errors.Is(err, context.DeadlineExceeded) {
-		return nil, fmt.Errorf("slogrotate: lock %s: %w", w.cfg.lockPath, err)
+		return nil, fmt.Errorf("slogrotate: lock %s: %w", w.cfg.lockPath, explainOpenError(err))
 	}
 	if !ok {
-		return nil, fmt.Errorf("slogrotate: lock %s: not acquired within %v; writing on to the current file", w.cfg.lockPath, w.cfg.lockTimeout)
+		return nil, fmt.Errorf("slogrotate: lock %s: %w within %v; writing on to the current file", w.cfg.lockPath, errLockBusy, w.cfg.lockTimeout)
 	}
 	return func() { w.lock.Unlock() }, nil
 }
