@@ -355,8 +355,9 @@ func (w *Writer) Close() error {
 }
 
 // rollover is the protocol. Under the lock it works out which period the
-// file at the path holds, archives that file if its period is over (or if
-// force is set and it is the file this writer has open), makes sure a live
+// file at the path holds, archives that file if its period is over (or, for
+// Rotate, if it is the file this writer has open, and for the size limit,
+// if it is over the limit), makes sure a live
 // file exists, and points w.f at it. Every process that reaches it for the
 // same boundary ends with the same file open, and exactly one of them did
 // the rename.
@@ -459,7 +460,7 @@ func (w *Writer) rollover(now time.Time, why reason) error {
 	}
 
 	newState := sharedState{period: livePeriod, id: w.id, next: next}
-	if !known || newState != st {
+	if !known || !newState.period.Equal(st.period) || newState.id != st.id || newState.next != st.next {
 		if err := writeState(lf, newState); err != nil {
 			w.cfg.onError(err)
 		}
