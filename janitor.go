@@ -34,10 +34,12 @@ import (
 // first write after the period ended (which reopens before writing), or at
 // its next reopen check, at most WithReopenCheck after the rename, for a
 // rollover it did not see coming (a size rollover or Rotate in another
-// process). So an archive whose last write is older than twice the reopen
-// check interval (plus a flush interval, with WithBuffer) is complete. As a second safeguard, the compressor checks
-// that the archive did not grow while it read it, and starts over if it
-// did. Only a process stopped for longer than that between reading its
+// process). So an archive is complete once twice the reopen check
+// interval (plus a flush interval, with WithBuffer) has passed since both
+// its last write and its rename; the sweep's first sight of an archive
+// stands in for the rename, which it cannot precede. As a second safeguard,
+// the compressor checks that the archive did not grow while it read it, and
+// starts over if it did. Only a process stopped for longer than that between reading its
 // clock and its write(2) could still append, into a file already removed.
 //
 // Compression is crash-safe and idempotent: the archive is compressed into
@@ -57,6 +59,11 @@ type janitor struct {
 
 	mu      sync.Mutex
 	pending []string // archives this process made, for OnRotate when not compressing
+
+	// firstSeen is when this janitor first listed each archive: no earlier
+	// than its rename, which is when late writes may arrive even into a
+	// file whose last write (mtime) is days old. Only the sweep touches it.
+	firstSeen map[string]time.Time
 }
 
 const tmpSuffix = ".gz.tmp"
@@ -178,12 +185,26 @@ func (j *janitor) sweep() time.Duration {
 	}
 
 	var again time.Duration
+	seen := make(map[string]time.Time, len(archives))
+	for _, a := range archives {
+		full := filepath.Join(dir, a.name)
+		if t, ok := j.firstSeen[full]; ok {
+			seen[full] = t
+		} else {
+			seen[full] = time.Now()
+		}
+	}
+	j.firstSeen = seen
 	ripe := func(name string) bool {
 		fi, err := os.Lstat(name)
 		if err != nil || !fi.Mode().IsRegular() {
 			return false
 		}
-		if age := time.Since(fi.ModTime()); age < j.grace() {
+		last := fi.ModTime()
+		if t, ok := seen[name]; !ok || t.After(last) {
+			last = t
+		}
+		if age := time.Since(last); age < j.grace() {
 			if wait := j.grace() - age + 10*time.Millisecond; again == 0 || wait < again {
 				again = wait
 			}
