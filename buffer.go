@@ -13,7 +13,8 @@ import (
 //
 // A batch is written when the next record would not fit, when the flush
 // interval has passed since the oldest buffered record ([WithFlushInterval],
-// also while the process is idle), before a rollover, on [Writer.Flush],
+// also while the process is idle), at the end of the period (so that a
+// follower of the live file sees every record), before a rollover, on [Writer.Flush],
 // [Writer.Sync] and [Writer.Close], and, through a [Handler], right after
 // any record at or above the flush level ([WithFlushLevel]). A record of
 // size bytes or more bypasses the buffer.
@@ -69,17 +70,25 @@ func (w *Writer) Flush() error {
 
 // buffer adds the record p to the batch, writing the batch first if p
 // would not fit. It must be called with w.mu held.
-func (w *Writer) buffer(p []byte) (int, error) {
+func (w *Writer) buffer(p []byte, now time.Time) (int, error) {
 	if len(w.buf)+len(p) > w.bufSize {
 		w.flushLocked() // its error went to the error handler
 	}
 	w.buf = append(w.buf, p...)
 	if !w.timerArmed {
+		// Flush by the end of the period at the latest, so that a period's
+		// records are in the live file when it is renamed, where a
+		// follower that stops reading at the rename still sees them.
+		delay := w.cfg.flushEvery
+		const early = 5 * time.Millisecond // timers fire late, not early
+		if untilEnd := time.Duration(w.periodEnd-now.UnixNano()) - early; untilEnd > 0 && untilEnd < delay {
+			delay = untilEnd
+		}
 		w.timerArmed = true
 		if w.flushTimer == nil {
-			w.flushTimer = time.AfterFunc(w.cfg.flushEvery, w.timedFlush)
+			w.flushTimer = time.AfterFunc(delay, w.timedFlush)
 		} else {
-			w.flushTimer.Reset(w.cfg.flushEvery)
+			w.flushTimer.Reset(delay)
 		}
 	}
 	return len(p), nil

@@ -24,6 +24,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -45,12 +46,25 @@ var (
 	ErrClosed = errors.New("slogrotate: writer is closed")
 
 	errNotRegular = errors.New("not a regular file")
+	errAppendLost = errors.New("could not set O_APPEND again")
 	errLockBusy   = errors.New("lock held by another process")
+	errVanished   = errors.New("the file was moved away by another program during the rollover")
 )
 
 // testHook, if set by a test, is called at named points of the rollover so
 // that a test can stop or kill a process exactly there.
 var testHook func(stage string)
+
+// blankFragment is blankTail; a test replaces it to simulate a file system
+// that cannot overwrite in place.
+var blankFragment = blankTail
+
+func blanked(err error) string {
+	if err != nil {
+		return fmt.Sprintf("could not be blanked (%v): the next record starts with a newline", err)
+	}
+	return "was blanked"
+}
 
 // retryDelay is how long a writer waits after a failed rollover before it
 // tries again, so that a persistent fault costs one attempt a second rather
@@ -88,6 +102,10 @@ type Writer struct {
 	// the file's size, and how many it may write before looking again.
 	unchecked, sizeStep int64
 	oversize            bool // the file reached the size limit
+
+	// cut: the last write was cut short and its fragment could not be
+	// blanked; the next write starts with a newline.
+	cut bool
 
 	jan *janitor // nil unless retention, compression or OnRotate is on
 
@@ -199,7 +217,7 @@ func (w *Writer) write(p []byte, now time.Time) (int, error) {
 		w.maintain(now)
 	}
 	if w.bufSize > 0 && len(p) < w.bufSize {
-		return w.buffer(p)
+		return w.buffer(p, now)
 	}
 	w.flushLocked() // keep the order of records
 	return w.emit(p)
@@ -213,12 +231,33 @@ func (w *Writer) emit(p []byte) (int, error) {
 		w.cfg.onError(err)
 		return 0, err
 	}
-	n, err := writeRecord(w.fd, p)
-	if err == nil && n < len(p) {
-		err = fmt.Errorf("short write (%d of %d bytes)", n, len(p))
+	rec := p
+	if w.cut {
+		// The fragment of an earlier cut record could not be blanked: end
+		// its line first, in the same write, so this record is whole.
+		rec = append([]byte{'\n'}, p...)
 	}
+	n, err := writeRecord(w.fd, rec)
 	if w.unchecked += int64(n); w.unchecked >= w.sizeStep {
 		w.checkSize()
+	}
+	switch {
+	case n == len(rec):
+		w.cut, n = false, len(p)
+	case n > 0:
+		// The file system took only part of the record: it is full, or
+		// over a quota or size limit. The record is lost; its fragment is
+		// blanked to spaces and a newline, so that whatever any process
+		// appends next starts on a line of its own.
+		berr := blankFragment(w.fd, n)
+		w.cut = berr != nil
+		err = fmt.Errorf("%w: the record was cut after %d of %d bytes (is the file system full?) and is lost; its fragment %s",
+			io.ErrShortWrite, n, len(rec), blanked(berr))
+		n = 0
+		if errors.Is(berr, errAppendLost) {
+			w.f.Close() // never write through a descriptor that may not append
+			w.f = nil
+		}
 	}
 	if err != nil {
 		err = fmt.Errorf("slogrotate: write %s: %w", w.path, err)
@@ -393,6 +432,9 @@ func (w *Writer) rollover(now time.Time, why reason) error {
 	cur := w.cfg.schedule.start(now, w.cfg.loc)
 	live, err := statPath(w.path)
 	exists := err == nil
+	if testHook != nil {
+		testHook("stated")
+	}
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		w.fallback(now)
 		return fmt.Errorf("slogrotate: rotate: %w", err)
@@ -421,12 +463,17 @@ func (w *Writer) rollover(now time.Time, why reason) error {
 		early := why == forced && (w.f == nil || live.id == w.id) ||
 			why == sized && live.size >= w.cfg.maxSize
 		if live.size > 0 && (stale || early) {
-			i, err := w.archive(livePeriod, next)
-			if err != nil {
+			i, err := w.archive(livePeriod, next, live.id)
+			switch {
+			case errors.Is(err, errVanished):
+				// An outside tool moved the file between the stat and the
+				// rename: it is no longer ours to archive. Whatever is at
+				// the path now is opened below as the current period's.
+				w.cfg.onError(err)
+			case err != nil:
 				w.fallback(now)
 				return err
-			}
-			if w.jan != nil {
+			case w.jan != nil:
 				w.jan.notify(w.cfg.archiveFile(w.path, livePeriod, i))
 			}
 			exists, next = false, i+1
@@ -493,6 +540,13 @@ func (w *Writer) acquire() (unlock func(), err error) {
 // has if any, otherwise to the file at the path opened without the lock, and
 // schedules the next attempt.
 func (w *Writer) fallback(now time.Time) {
+	if w.f != nil && unlinked(w.f) {
+		// The file was deleted, or its directory was: nothing written to
+		// it can ever be read. Failing each write, which reports the record
+		// lost, is better than acknowledging it.
+		w.f.Close()
+		w.f = nil
+	}
 	if w.f == nil && w.reopen() == nil {
 		w.period = w.cfg.schedule.start(now, w.cfg.loc)
 		w.periodEnd = w.cfg.schedule.next(w.period, w.cfg.loc).UnixNano()
@@ -523,7 +577,12 @@ func (w *Writer) reopen() error {
 // trying indexes from next on, and returns the index it used. A name is free if neither it nor its
 // compressed form exists; the rename itself refuses to replace a file, so
 // a name taken between the check and the rename is skipped too.
-func (w *Writer) archive(period time.Time, next int) (index int, err error) {
+//
+// id is the identity of the file the caller decided to archive. If an
+// outside tool moved that file away before the rename, archive fails with
+// errVanished, and if it also put another file at the path, that file is
+// renamed back rather than archived under a period it does not hold.
+func (w *Writer) archive(period time.Time, next int, id fileID) (index int, err error) {
 	for i := next; ; i++ {
 		name := w.cfg.archiveFile(w.path, period, i)
 		if _, err := os.Lstat(name + ".gz"); err == nil {
@@ -533,8 +592,15 @@ func (w *Writer) archive(period time.Time, next int) (index int, err error) {
 		if errors.Is(err, fs.ErrExist) {
 			continue
 		}
+		if errors.Is(err, fs.ErrNotExist) {
+			return 0, fmt.Errorf("slogrotate: archive %s: %w", w.path, errVanished)
+		}
 		if err != nil {
 			return 0, fmt.Errorf("slogrotate: archive: %w", err)
+		}
+		if got, err := statPath(name); err == nil && got.id != id {
+			renameNoReplace(name, w.path)
+			return 0, fmt.Errorf("slogrotate: archive %s: %w", w.path, errVanished)
 		}
 		return i, nil
 	}

@@ -440,3 +440,33 @@ func TestErrorHandlerGetsWriteErrors(t *testing.T) {
 	require.NotEmpty(t, errs.all())
 	assert.True(t, errors.Is(errs.all()[0], err) || errs.all()[0].Error() == err.Error())
 }
+
+// An outside tool that moves the file between the writer's look at it and
+// its rename (logrotate with "create") must not get its new file archived
+// under the old period's name, nor lose the moved file.
+func TestFileMovedDuringRollover(t *testing.T) {
+	dir := tempDir(t)
+	path := filepath.Join(dir, "error.log")
+	clock := newClock(day1)
+	var errs errCollector
+	w, err := Open(path, WithLocation(time.UTC), WithClock(clock.Now), WithErrorHandler(errs.handle))
+	require.NoError(t, err)
+	defer w.Close()
+	writeLine(t, w, "a")
+	testHook = func(stage string) {
+		if stage == "stated" {
+			testHook = nil
+			require.NoError(t, os.Rename(path, path+".1"))
+			require.NoError(t, os.WriteFile(path, nil, 0o640))
+		}
+	}
+	defer func() { testHook = nil }()
+	clock.Add(24 * time.Hour)
+	writeLine(t, w, "b")
+	assert.Equal(t, map[string]string{
+		"error.log.1": "a\n",
+		"error.log":   "b\n",
+	}, files(t, dir))
+	require.Len(t, errs.all(), 1)
+	assert.ErrorIs(t, errs.all()[0], errVanished)
+}
