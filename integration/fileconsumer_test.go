@@ -1,0 +1,328 @@
+// Package integration tests slogrotate against real log shippers. It is a
+// module of its own so that their large dependency graphs stay out of the
+// library's go.mod.
+package integration
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/stanza/fileconsumer"
+	"go.opentelemetry.io/collector/component/componenttest"
+
+	"github.com/slogrotate/slogrotate"
+)
+
+const (
+	writerEnv = "SLOGROTATE_INTEGRATION_WRITER" // "1" selects the writer role
+	pathEnv   = "SLOGROTATE_INTEGRATION_PATH"
+	idEnv     = "SLOGROTATE_INTEGRATION_ID"
+	bufferEnv = "SLOGROTATE_INTEGRATION_BUFFER" // "1": WithBuffer, flushed every 300ms
+)
+
+// TestHelperWriterProcess is not a test: it is the writer process that
+// TestFileconsumer starts. It writes JSON records {"w":id,"seq":n,"wt":...}
+// into a log that rolls over every second, 2ms apart, until its standard
+// input is closed, then prints "DONE n".
+func TestHelperWriterProcess(t *testing.T) {
+	if os.Getenv(writerEnv) != "1" {
+		t.Skip("helper process of TestFileconsumer; runs only when it starts it")
+	}
+	os.Exit(writer())
+}
+
+func writer() int {
+	id, _ := strconv.Atoi(os.Getenv(idEnv))
+	var stamp atomic.Int64
+	stamp.Store(time.Now().UnixNano())
+	opts := []slogrotate.Option{
+		slogrotate.WithSchedule(slogrotate.Every(time.Second)),
+		slogrotate.WithLocation(time.UTC),
+		slogrotate.WithLockTimeout(3 * time.Second),
+		// The record's "wt" is the time the writer decided its period by.
+		slogrotate.WithClock(func() time.Time { return time.Unix(0, stamp.Load()) }),
+	}
+	if os.Getenv(bufferEnv) == "1" {
+		opts = append(opts, slogrotate.WithBuffer(64<<10), slogrotate.WithFlushInterval(300*time.Millisecond))
+	}
+	h, err := slogrotate.New(os.Getenv(pathEnv), opts...)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "writer:", err)
+		return 2
+	}
+	stopped := make(chan struct{})
+	go func() {
+		io.Copy(io.Discard, os.Stdin)
+		close(stopped)
+	}()
+	fmt.Println("READY")
+	log := slog.New(h)
+	pad := strings.Repeat("x", 60)
+	for n := 0; ; n++ {
+		select {
+		case <-stopped:
+			if err := h.Close(); err != nil {
+				fmt.Fprintln(os.Stderr, "writer:", err)
+				return 2
+			}
+			fmt.Println("DONE", n)
+			return 0
+		default:
+		}
+		now := time.Now()
+		stamp.Store(now.UnixNano())
+		log.LogAttrs(context.Background(), slog.LevelInfo, "record",
+			slog.Int("w", id), slog.Int("seq", n), slog.Time("wt", now), slog.String("pad", pad))
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+type child struct {
+	id     int
+	cmd    *exec.Cmd
+	stdin  io.WriteCloser
+	ready  chan struct{}
+	exited chan struct{}
+	done   int
+	stderr bytes.Buffer
+}
+
+func startWriter(t *testing.T, path string, id int, buffered bool) *child {
+	t.Helper()
+	c := &child{id: id, ready: make(chan struct{}), exited: make(chan struct{}), done: -1}
+	c.cmd = exec.Command(os.Args[0], "-test.run=^TestHelperWriterProcess$", "-test.count=1")
+	c.cmd.Env = append(os.Environ(), writerEnv+"=1", pathEnv+"="+path, idEnv+"="+strconv.Itoa(id))
+	if buffered {
+		c.cmd.Env = append(c.cmd.Env, bufferEnv+"=1")
+	}
+	c.cmd.Stderr = &c.stderr
+	var err error
+	if c.stdin, err = c.cmd.StdinPipe(); err != nil {
+		t.Fatal(err)
+	}
+	out, err := c.cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		select {
+		case <-c.exited:
+		default:
+			c.cmd.Process.Kill()
+			<-c.exited
+		}
+	})
+	go func() {
+		defer close(c.exited)
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			switch line := sc.Text(); {
+			case line == "READY":
+				close(c.ready)
+			case strings.HasPrefix(line, "DONE "):
+				c.done, _ = strconv.Atoi(strings.TrimPrefix(line, "DONE "))
+			}
+		}
+		c.cmd.Wait()
+	}()
+	select {
+	case <-c.ready:
+	case <-c.exited:
+		t.Fatalf("writer %d exited: %s", id, c.stderr.String())
+	case <-time.After(time.Minute):
+		t.Fatalf("writer %d not ready after a minute", id)
+	}
+	return c
+}
+
+func (c *child) stop(t *testing.T) int {
+	t.Helper()
+	c.stdin.Close()
+	select {
+	case <-c.exited:
+	case <-time.After(time.Minute):
+		t.Fatalf("writer %d did not stop", c.id)
+	}
+	if c.done < 0 || c.stderr.Len() > 0 {
+		t.Fatalf("writer %d failed: %s", c.id, c.stderr.String())
+	}
+	return c.done
+}
+
+type record struct {
+	W   *int `json:"w"`
+	Seq *int `json:"seq"`
+}
+
+// TestFileconsumer runs the OpenTelemetry Collector's file consumer (the
+// engine of the filelog receiver) on the log while four processes write
+// across at least five rollovers, and checks that every record arrives
+// exactly once, with the configurations docs/integration.md recommends:
+//
+//   - unbuffered writers: include only the live file; the consumer follows
+//     it across renames by the descriptors it keeps from one poll to the
+//     next, and reads a renamed file to its end one poll later;
+//   - buffered writers (WithBuffer), which write their last batch of a
+//     period into the archive up to one flush interval (here 300ms, six
+//     polls) after the rollover: include the archives too, excluding the
+//     lock file, so that the consumer keeps reading them.
+func TestFileconsumer(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs four writer processes for about six seconds, twice")
+	}
+	t.Run("live file", func(t *testing.T) {
+		testFileconsumer(t, false, func(path string) (include, exclude []string) {
+			return []string{path}, nil
+		})
+	})
+	t.Run("buffered, archives included", func(t *testing.T) {
+		testFileconsumer(t, true, func(path string) (include, exclude []string) {
+			return []string{path, path + ".*"}, []string{path + ".lock"}
+		})
+	})
+}
+
+func testFileconsumer(t *testing.T, buffered bool, match func(path string) (include, exclude []string)) {
+	dir, err := os.MkdirTemp("", "slogrotate-otel-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	path := filepath.Join(dir, "error.log")
+
+	var (
+		mu       sync.Mutex
+		seen     = map[[2]int]int{}
+		foreign  []string
+		received = make(chan struct{}, 1)
+	)
+	emit := func(_ context.Context, tokens [][]byte, _ map[string]any, _ int64, _ []int64) error {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, tok := range tokens {
+			var r record
+			if json.Unmarshal(tok, &r) != nil || r.W == nil || r.Seq == nil {
+				foreign = append(foreign, fmt.Sprintf("%.100q", tok))
+				continue
+			}
+			seen[[2]int{*r.W, *r.Seq}]++
+		}
+		select {
+		case received <- struct{}{}:
+		default:
+		}
+		return nil
+	}
+	cfg := fileconsumer.NewConfig()
+	cfg.Include, cfg.Exclude = match(path)
+	cfg.StartAt = "beginning"
+	cfg.PollInterval = 50 * time.Millisecond
+	m, err := cfg.Build(componenttest.NewNopTelemetrySettings(), emit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Start(nil); err != nil {
+		t.Fatal(err)
+	}
+	defer m.Stop()
+
+	var writers []*child
+	for id := range 4 {
+		writers = append(writers, startWriter(t, path, id, buffered))
+	}
+	// Let at least five rollovers happen.
+	deadline := time.Now().Add(time.Minute)
+	for archives(t, path) < 5 {
+		if time.Now().After(deadline) {
+			t.Fatal("fewer than 5 rollovers in a minute")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	want := map[int]int{}
+	total := 0
+	for _, c := range writers {
+		want[c.id] = c.stop(t)
+		total += want[c.id]
+	}
+
+	// Wait until the consumer has delivered as many records as were
+	// written, then for two more polls in which it must deliver nothing
+	// more.
+	timeout := time.After(30 * time.Second)
+	for {
+		mu.Lock()
+		n := 0
+		for _, c := range seen {
+			n += c
+		}
+		mu.Unlock()
+		if n >= total {
+			break
+		}
+		select {
+		case <-received:
+		case <-timeout:
+			t.Fatalf("the consumer delivered %d of %d records in 30s", n, total)
+		}
+	}
+	time.Sleep(2 * cfg.PollInterval)
+	if err := m.Stop(); err != nil {
+		t.Fatal(err)
+	}
+
+	mu.Lock()
+	defer mu.Unlock()
+	for _, f := range foreign {
+		t.Errorf("delivered a token that is not a whole record: %s", f)
+	}
+	bad := 0
+	for key, n := range seen {
+		if n != 1 || key[1] >= want[key[0]] {
+			if bad++; bad <= 20 {
+				t.Errorf("record w=%d seq=%d delivered %d times (its writer wrote %d)", key[0], key[1], n, want[key[0]])
+			}
+		}
+	}
+	for w, n := range want {
+		for s := range n {
+			if seen[[2]int{w, s}] == 0 {
+				if bad++; bad <= 20 {
+					t.Errorf("record w=%d seq=%d never delivered", w, s)
+				}
+			}
+		}
+	}
+	t.Logf("%d records from %d writers across %d rollovers", total, len(want), archives(t, path))
+}
+
+func archives(t *testing.T, path string) int {
+	t.Helper()
+	entries, err := os.ReadDir(filepath.Dir(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, e := range entries {
+		if name := e.Name(); strings.HasPrefix(name, filepath.Base(path)+".") && !strings.HasSuffix(name, ".lock") {
+			n++
+		}
+	}
+	return n
+}
