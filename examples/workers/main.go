@@ -38,6 +38,10 @@ type settings struct {
 	every    time.Duration
 	dir      string
 	pace     time.Duration
+	maxSize  int64
+	backups  int
+	compress bool
+	buffer   int
 }
 
 func main() {
@@ -47,6 +51,10 @@ func main() {
 	flag.DurationVar(&s.every, "every", time.Second, "rollover interval (whole seconds)")
 	flag.StringVar(&s.dir, "dir", "", "log directory (default: a new temporary directory)")
 	flag.DurationVar(&s.pace, "pace", 200*time.Microsecond, "pause between a worker's records")
+	flag.Int64Var(&s.maxSize, "max-size", 0, "also roll over at this many bytes (WithMaxSize)")
+	flag.IntVar(&s.backups, "max-backups", 0, "keep only this many archives (WithMaxBackups); lost records are then not counted")
+	flag.BoolVar(&s.compress, "compress", false, "gzip archives (WithCompress)")
+	flag.IntVar(&s.buffer, "buffer", 0, "batch records in a buffer of this many bytes (WithBuffer)")
 	flag.Parse()
 	if id := os.Getenv(workerEnv); id != "" {
 		os.Exit(work(id, s))
@@ -58,10 +66,24 @@ func main() {
 }
 
 func options(s settings) []slogrotate.Option {
-	return []slogrotate.Option{
+	opts := []slogrotate.Option{
 		slogrotate.WithSchedule(slogrotate.Every(s.every)),
 		slogrotate.WithLocation(time.UTC),
 	}
+	if s.maxSize > 0 {
+		opts = append(opts, slogrotate.WithMaxSize(s.maxSize))
+	}
+	if s.backups > 0 {
+		opts = append(opts, slogrotate.WithMaxBackups(s.backups))
+	}
+	if s.compress {
+		// A short reopen check lets compression start within the run.
+		opts = append(opts, slogrotate.WithCompress(), slogrotate.WithReopenCheck(200*time.Millisecond))
+	}
+	if s.buffer > 0 {
+		opts = append(opts, slogrotate.WithBuffer(s.buffer))
+	}
+	return opts
 }
 
 // work is one worker process: it logs records numbered from 0 until the
@@ -191,6 +213,9 @@ wait:
 		return fmt.Errorf("%d workers failed: %v", len(errs), errs)
 	}
 
+	if s.backups > 0 {
+		want = nil // retention deleted archives by design
+	}
 	sched := slogrotate.Every(s.every)
 	rep, err := logcheck.Check(filepath.Join(s.dir, "error.log"), func(t time.Time) (time.Time, string) {
 		st, _ := sched.Period(t, time.UTC)
@@ -202,7 +227,11 @@ wait:
 	fmt.Println()
 	fmt.Printf("%-12s %10d\n", "files", rep.Files)
 	fmt.Printf("%-12s %10d\n", "records", rep.Records)
-	fmt.Printf("%-12s %10d\n", "lost", rep.Lost)
+	if want == nil {
+		fmt.Printf("%-12s %10s\n", "lost", "n/a (retention on)")
+	} else {
+		fmt.Printf("%-12s %10d\n", "lost", rep.Lost)
+	}
 	fmt.Printf("%-12s %10d\n", "duplicated", rep.Duplicated)
 	fmt.Printf("%-12s %10d\n", "torn", rep.Torn)
 	fmt.Printf("%-12s %10d\n", "misplaced", rep.Misplaced)
