@@ -184,3 +184,31 @@ func TestMaxBackupsAfterRollover(t *testing.T) {
 		"error.log":                "last\n",
 	}, got)
 }
+
+// A writer whose clock still reads the previous period (it read it just
+// before the boundary) must not size-rotate the next period's file, nor
+// relabel the new file with its own, earlier period: its record goes to
+// the file it holds, the archive of its period.
+func TestLaggingWriterDoesNotSizeRotateTheNextPeriod(t *testing.T) {
+	dir := tempDir(t)
+	path := filepath.Join(dir, "error.log")
+	at := func(ms int) time.Time { return time.Date(2021, 10, 18, 10, 0, 0, 0, time.UTC).Add(time.Duration(ms) * time.Millisecond) }
+	ca, cb := newClock(at(500)), newClock(at(500))
+	opts := []Option{WithSchedule(Every(time.Second)), WithMaxSize(100)}
+	a := openTest(t, path, ca, opts...)
+	b := openTest(t, path, cb, opts...)
+	big := func(c string) string { return strings.Repeat(c, 120) }
+	writeLine(t, a, "a0")
+	ca.Set(at(1100))
+	writeLine(t, a, big("A")) // rolls over into 10:00:01; that file is now over the limit
+	cb.Set(at(950))
+	writeLine(t, b, big("B")) // b, still in 10:00:00, writes to its file: the archive
+	writeLine(t, b, "b2")     // b saw its file over the limit; the live file is the next period's
+	ca.Set(at(1200))
+	writeLine(t, a, "a2") // a rotates the 10:00:01 file by size
+	assert.Equal(t, map[string]string{
+		"error.log.2021-10-18T10-00-00": "a0\n" + big("B") + "\nb2\n",
+		"error.log.2021-10-18T10-00-01": big("A") + "\n",
+		"error.log":                     "a2\n",
+	}, files(t, dir))
+}

@@ -99,12 +99,21 @@ func writeRecord(fd uintptr, p []byte) (int, error) {
 // newpath: link(2) fails with EEXIST if newpath exists, and only then is
 // the old name removed. Between the two steps the file has two names, which
 // is harmless: both refer to the same data, and it happens under the
-// rollover lock.
+// rollover (or maintenance) lock. If the old name cannot be removed, the
+// new one is, so that a failed rename leaves the file as it was rather
+// than under two names, the second of which would take an archive name.
+// It needs a file system with hard links: on one without (FAT, exFAT,
+// some network shares) link fails and nothing is archived; the error
+// handler says so.
 func linkRename(oldpath, newpath string) error {
 	if err := os.Link(oldpath, newpath); err != nil {
 		return err
 	}
-	return os.Remove(oldpath)
+	if err := os.Remove(oldpath); err != nil {
+		os.Remove(newpath)
+		return err
+	}
+	return nil
 }
 
 // openNoFollow opens an archive for reading, refusing a symlink planted in

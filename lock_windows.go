@@ -2,17 +2,40 @@
 
 package slogrotate
 
+// The Windows side of the protocol. What it relies on, and what it cannot
+// promise, is in docs/platforms.md; windows_test.go tests it with real
+// processes.
+//
+//   - The log is opened with CreateFile, not os.OpenFile, for one reason:
+//     os.OpenFile shares a file for reading and writing but not for
+//     deletion, and while any process holds a handle without
+//     FILE_SHARE_DELETE nobody can rename the file. Every writer holds the
+//     live log open, so the rollover's rename needs every handle to share
+//     deletion.
+//   - Each record is one WriteFile on a handle opened with FILE_APPEND_DATA
+//     and without FILE_WRITE_DATA, which Windows appends at the end of the
+//     file as one unit, as O_APPEND does on Unix.
+//   - An archive is made with MoveFileEx without MOVEFILE_REPLACE_EXISTING,
+//     which refuses to replace an existing file.
+//   - The rollover lock is gofrs/flock's LockFileEx on byte 0 of the lock
+//     file; the shared state lives from byte 1 (see stateOffset), because a
+//     LockFileEx lock is mandatory: even this process could not read or
+//     write byte 0 through its other handle.
+
 import (
 	"errors"
 	"io/fs"
 	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"golang.org/x/sys/windows"
 )
 
 // fileID identifies a file independently of its name: the volume serial
-// number and the 64-bit file index.
+// number and the 64-bit file index. (On ReFS the file index is only the low
+// half of a 128-bit id; NTFS, where logs live, has 64-bit ids.)
 type fileID struct{ hi, lo uint64 }
 
 type fileInfo struct {
@@ -21,130 +44,264 @@ type fileInfo struct {
 	mtime time.Time
 }
 
-func infoOfHandle(h windows.Handle) (fileInfo, error) {
-	var d windows.ByHandleFileInformation
-	if err := windows.GetFileInformationByHandle(h, &d); err != nil {
-		return fileInfo{}, err
-	}
+// shareAll lets other handles read, write, rename and delete the file.
+const shareAll = windows.FILE_SHARE_READ | windows.FILE_SHARE_WRITE | windows.FILE_SHARE_DELETE
+
+func infoOf(d *windows.ByHandleFileInformation) fileInfo {
 	return fileInfo{
-		id:    fileID{uint64(d.VolumeSerialNumber), uint64(d.FileIndexHigh)<<32 | uint64(d.FileIndexLow)},
-		size:  int64(d.FileSizeHigh)<<32 | int64(d.FileSizeLow),
+		id:   fileID{uint64(d.VolumeSerialNumber), uint64(d.FileIndexHigh)<<32 | uint64(d.FileIndexLow)},
+		size: int64(d.FileSizeHigh)<<32 | int64(d.FileSizeLow),
+		// Filetime.Nanoseconds converts from 100 ns ticks since 1601 to
+		// nanoseconds since the Unix epoch.
 		mtime: time.Unix(0, d.LastWriteTime.Nanoseconds()),
-	}, nil
+	}
 }
 
-// statPath opens path without any access right, sharing everything, only to
-// read its identity; the handle blocks no other opener.
+// winPath converts path for the wide-character API, with the \\?\ prefix
+// that lifts the 260-character limit when it is needed, as package os does
+// for its own calls.
+func winPath(path string) (*uint16, error) {
+	if len(path) >= 248 && !strings.HasPrefix(path, `\\?\`) && !strings.HasPrefix(path, `\\.\`) {
+		if abs, err := filepath.Abs(path); err == nil {
+			if strings.HasPrefix(abs, `\\`) {
+				path = `\\?\UNC\` + abs[2:]
+			} else {
+				path = `\\?\` + abs
+			}
+		}
+	}
+	return windows.UTF16PtrFromString(path)
+}
+
+// statPath describes the file at path, following a symbolic link as the
+// Unix version does. The handle it opens asks only for FILE_READ_ATTRIBUTES,
+// which takes part in no sharing check: it neither fails because of another
+// process's handle nor stops another process from renaming the file.
+// A directory (opened thanks to FILE_FLAG_BACKUP_SEMANTICS) or a device is
+// refused with errNotRegular, as on Unix.
 func statPath(path string) (fileInfo, error) {
-	p, err := windows.UTF16PtrFromString(path)
+	p, err := winPath(path)
 	if err != nil {
 		return fileInfo{}, &fs.PathError{Op: "stat", Path: path, Err: err}
 	}
-	h, err := windows.CreateFile(p, 0,
-		windows.FILE_SHARE_READ|windows.FILE_SHARE_WRITE|windows.FILE_SHARE_DELETE,
-		nil, windows.OPEN_EXISTING, windows.FILE_ATTRIBUTE_NORMAL|windows.FILE_FLAG_BACKUP_SEMANTICS, 0)
+	h, err := windows.CreateFile(p, windows.FILE_READ_ATTRIBUTES, shareAll, nil,
+		windows.OPEN_EXISTING, windows.FILE_FLAG_BACKUP_SEMANTICS, 0)
 	if err != nil {
 		return fileInfo{}, &fs.PathError{Op: "stat", Path: path, Err: err}
 	}
 	defer windows.CloseHandle(h)
+	notRegular := &fs.PathError{Op: "open", Path: path, Err: errNotRegular}
+	if t, err := windows.GetFileType(h); err != nil || t != windows.FILE_TYPE_DISK {
+		return fileInfo{}, notRegular
+	}
 	var d windows.ByHandleFileInformation
 	if err := windows.GetFileInformationByHandle(h, &d); err != nil {
 		return fileInfo{}, &fs.PathError{Op: "stat", Path: path, Err: err}
 	}
 	if d.FileAttributes&windows.FILE_ATTRIBUTE_DIRECTORY != 0 {
-		return fileInfo{}, &fs.PathError{Op: "open", Path: path, Err: errNotRegular}
+		return fileInfo{}, notRegular
 	}
-	return infoOfHandle(h)
+	return infoOf(&d), nil
 }
 
 func statFile(f *os.File) (fileInfo, error) {
-	info, err := infoOfHandle(windows.Handle(f.Fd()))
-	if err != nil {
+	var d windows.ByHandleFileInformation
+	if err := windows.GetFileInformationByHandle(windows.Handle(f.Fd()), &d); err != nil {
 		return fileInfo{}, &fs.PathError{Op: "stat", Path: f.Name(), Err: err}
 	}
-	return info, nil
+	return infoOf(&d), nil
 }
 
-// openAppend opens the log for appending with read, write and delete
-// sharing. os.OpenFile does not allow FILE_SHARE_DELETE, and without it no
-// process could rename the log while another holds it open: the rollover
-// protocol needs exactly that rename.
+// openAppend opens the log for appending, creating it if needed, with
+// read, write and delete sharing; see the top of this file for why
+// os.OpenFile will not do.
+//
+// The access rights are FILE_APPEND_DATA (every write goes to the end of
+// the file; without FILE_WRITE_DATA no write can land anywhere else),
+// FILE_READ_ATTRIBUTES for statFile, and SYNCHRONIZE for synchronous I/O.
+// FlushFileBuffers ([Writer.Sync]) accepts FILE_APPEND_DATA as write
+// access.
+//
+// mode is not applied. Windows has no permission bits; the one Go maps,
+// owner write to FILE_ATTRIBUTE_READONLY, would make the file one that no
+// process, not even this one at its next reopen, could open for
+// appending again. Access is governed by the ACL the directory passes on.
+// The handle is not inheritable.
 func openAppend(path string, mode fs.FileMode) (*os.File, error) {
-	p, err := windows.UTF16PtrFromString(path)
+	p, err := winPath(path)
 	if err != nil {
 		return nil, &fs.PathError{Op: "open", Path: path, Err: err}
 	}
-	attrs := uint32(windows.FILE_ATTRIBUTE_NORMAL)
-	if mode&0o200 == 0 {
-		attrs = windows.FILE_ATTRIBUTE_READONLY
-	}
-	h, err := windows.CreateFile(p, windows.FILE_APPEND_DATA|windows.SYNCHRONIZE|windows.FILE_READ_ATTRIBUTES,
-		windows.FILE_SHARE_READ|windows.FILE_SHARE_WRITE|windows.FILE_SHARE_DELETE,
-		nil, windows.OPEN_ALWAYS, attrs, 0)
+	h, err := windows.CreateFile(p, windows.FILE_APPEND_DATA|windows.FILE_READ_ATTRIBUTES|windows.SYNCHRONIZE,
+		shareAll, nil, windows.OPEN_ALWAYS, windows.FILE_ATTRIBUTE_NORMAL, 0)
 	if err != nil {
 		return nil, &fs.PathError{Op: "open", Path: path, Err: err}
 	}
 	return os.NewFile(uintptr(h), path), nil
 }
 
-// openLockFile opens the lock file for reading and writing the shared state.
+// openLockFile opens the lock file for reading and writing the shared
+// state. os.OpenFile's sharing (read and write) is what is needed: gofrs/flock
+// holds the same file open for reading and writing through its own handle,
+// on which it locks byte 0, and the state is read and written from byte 1.
+// Nobody renames or deletes a lock file. The 0644 only matters if the file
+// is new, and then maps to "not read-only"; see openAppend.
+//
+// A symbolic link (or another reparse point) at the lock file's name is
+// opened as itself, never followed (lockFileFlag), and refused here, as
+// O_NOFOLLOW refuses it on Unix.
 func openLockFile(path string) (*os.File, error) {
-	return os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	f, err := os.OpenFile(path, lockFileFlag, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	var d windows.ByHandleFileInformation
+	if err := windows.GetFileInformationByHandle(windows.Handle(f.Fd()), &d); err != nil {
+		f.Close()
+		return nil, &fs.PathError{Op: "open", Path: path, Err: err}
+	}
+	if d.FileAttributes&windows.FILE_ATTRIBUTE_REPARSE_POINT != 0 {
+		f.Close()
+		return nil, &fs.PathError{Op: "open", Path: path, Err: errSymlink}
+	}
+	return f, nil
 }
 
-// lockFileFlag is how gofrs/flock opens the lock file.
-const lockFileFlag = os.O_RDWR | os.O_CREATE
+// lockFileFlag is how gofrs/flock opens the lock file. os.OpenFile passes
+// the FILE_FLAG_ bits in the high bits of the flag on to CreateFile:
+// FILE_FLAG_OPEN_REPARSE_POINT opens a symbolic link itself rather than
+// its target, so flock never creates or locks a file elsewhere.
+const lockFileFlag = os.O_RDWR | os.O_CREATE | windows.O_FILE_FLAG_OPEN_REPARSE_POINT
 
-// writeRecord writes p with one WriteFile call on a handle opened with
-// FILE_APPEND_DATA only, which Windows appends atomically at the end of the
-// file.
+// writeRecord writes p with exactly one WriteFile call on a handle that
+// openAppend opened with FILE_APPEND_DATA only: Windows appends the whole
+// buffer at the end of the file as one unit, whatever other handles and
+// processes append at the same time. os.File.Write is not used because it
+// would retry a short write with a second call.
 func writeRecord(fd uintptr, p []byte) (int, error) {
+	h := windows.Handle(fd)
+	if testSerializeAppends {
+		// Test builds under Wine only; see the variable.
+		ov := new(windows.Overlapped)
+		if err := windows.LockFileEx(h, windows.LOCKFILE_EXCLUSIVE_LOCK, 0, ^uint32(0), ^uint32(0), ov); err != nil {
+			return 0, err
+		}
+		defer windows.UnlockFileEx(h, 0, ^uint32(0), ^uint32(0), ov)
+	}
 	var n uint32
-	err := windows.WriteFile(windows.Handle(fd), p, &n, nil)
+	err := windows.WriteFile(h, p, &n, nil)
 	return int(n), err
 }
 
-// renameNoReplace renames oldpath to newpath unless newpath exists:
-// MoveFileEx without MOVEFILE_REPLACE_EXISTING fails if the target exists.
-// A sharing violation (a scanner or an editor holding the file without
-// delete sharing) is retried a few times with backoff before giving up.
+// testSerializeAppends is set only by the test binary (windows_test.go),
+// only under Wine, and only for the tests that say so: Wine 8.0 does not
+// make concurrent appends from several processes atomic, as Windows does,
+// so to run the multi-process tests at all there, every append is made
+// under a LockFileEx lock on the whole file.
+var testSerializeAppends bool
+
+// renameRetries is how often renameNoReplace tries again after a sharing
+// violation, waiting 1, 2, 4 and 8 ms: about 15 ms in all, well inside the
+// default lock timeout of 100 ms, because the rollover lock is held
+// meanwhile and the other writers wait for it.
+const renameRetries = 4
+
+// renameNoReplace renames oldpath to newpath unless newpath exists, in
+// which case it fails with an error matching fs.ErrExist. It uses MoveFileEx
+// without MOVEFILE_REPLACE_EXISTING, which fails if newpath exists, and
+// without MOVEFILE_COPY_ALLOWED, so it never copies across volumes: the
+// file keeps its identity, and the handles the writers hold follow it.
+//
+// A sharing violation means some program holds oldpath open without
+// FILE_SHARE_DELETE: a virus scanner, a backup agent, an editor, or a
+// reader that used os.Open. It is retried a few times with backoff; if it
+// persists, the error goes back to the rollover, which leaves every writer
+// writing to the current file and tries again a second later. Nothing is
+// lost; records written meanwhile end up in the archive of the period that
+// should have ended.
 func renameNoReplace(oldpath, newpath string) error {
-	from, err := windows.UTF16PtrFromString(oldpath)
+	from, err := winPath(oldpath)
 	if err != nil {
 		return &os.LinkError{Op: "rename", Old: oldpath, New: newpath, Err: err}
 	}
-	to, err := windows.UTF16PtrFromString(newpath)
+	to, err := winPath(newpath)
 	if err != nil {
 		return &os.LinkError{Op: "rename", Old: oldpath, New: newpath, Err: err}
 	}
-	delay := 5 * time.Millisecond
+	delay := time.Millisecond
 	for attempt := 0; ; attempt++ {
 		err = windows.MoveFileEx(from, to, 0)
 		if err == nil {
 			return nil
 		}
-		if attempt == 4 || !errors.Is(err, windows.ERROR_SHARING_VIOLATION) && !errors.Is(err, windows.ERROR_ACCESS_DENIED) {
+		if errors.Is(err, fs.ErrExist) {
+			// ERROR_ALREADY_EXISTS or ERROR_FILE_EXISTS.
+			break
+		}
+		if _, lerr := os.Lstat(newpath); lerr == nil {
+			// The target exists but the error does not say so (Windows
+			// and Wine answer ERROR_ALREADY_EXISTS even when the target
+			// is open elsewhere; this is for anything else, such as a
+			// file system that answers ERROR_ACCESS_DENIED): the name is
+			// taken all the same, and the caller tries the next one.
+			err = &existsError{err}
+			break
+		}
+		if attempt == renameRetries || !errors.Is(err, windows.ERROR_SHARING_VIOLATION) {
 			break
 		}
 		time.Sleep(delay)
 		delay *= 2
 	}
-	if errors.Is(err, windows.ERROR_ALREADY_EXISTS) || errors.Is(err, windows.ERROR_FILE_EXISTS) {
-		err = fs.ErrExist
-	}
 	return &os.LinkError{Op: "rename", Old: oldpath, New: newpath, Err: err}
 }
 
-// openNoFollow opens an archive for reading.
+// existsError is an error from a rename whose target turned out to exist:
+// it matches fs.ErrExist and keeps the system's error text.
+type existsError struct{ err error }
+
+func (e *existsError) Error() string        { return e.err.Error() + " (the target exists)" }
+func (e *existsError) Unwrap() error        { return e.err }
+func (e *existsError) Is(target error) bool { return target == fs.ErrExist }
+
+// errSymlink is what openNoFollow and openLockFile return for a reparse
+// point (a symbolic link or a junction) at the path.
+var errSymlink = errors.New("is a symbolic link or another reparse point, which slogrotate refuses to follow")
+
+// openNoFollow opens an archive for reading, refusing a reparse point (a
+// symbolic link or a junction) planted in its place. It shares everything,
+// as openAppend does: a writer that has not yet noticed the rollover may
+// still append to the archive, and the janitor may remove it.
 func openNoFollow(path string) (*os.File, error) {
-	return os.Open(path)
+	p, err := winPath(path)
+	if err != nil {
+		return nil, &fs.PathError{Op: "open", Path: path, Err: err}
+	}
+	h, err := windows.CreateFile(p, windows.GENERIC_READ, shareAll, nil,
+		windows.OPEN_EXISTING, windows.FILE_FLAG_OPEN_REPARSE_POINT, 0)
+	if err != nil {
+		return nil, &fs.PathError{Op: "open", Path: path, Err: err}
+	}
+	var d windows.ByHandleFileInformation
+	if err := windows.GetFileInformationByHandle(h, &d); err != nil {
+		windows.CloseHandle(h)
+		return nil, &fs.PathError{Op: "open", Path: path, Err: err}
+	}
+	if d.FileAttributes&windows.FILE_ATTRIBUTE_REPARSE_POINT != 0 {
+		windows.CloseHandle(h)
+		return nil, &fs.PathError{Op: "open", Path: path, Err: errSymlink}
+	}
+	return os.NewFile(uintptr(h), path), nil
 }
 
-// createExclusive creates a new file; it fails if anything is at path.
+// createExclusive creates a new file; it fails if anything, a symbolic link
+// included, is at path (os.OpenFile uses CREATE_NEW and does not follow a
+// reparse point when O_EXCL is set). As in openAppend, mode is not applied:
+// the file is never made read-only.
 func createExclusive(path string, mode fs.FileMode) (*os.File, error) {
-	return os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
+	return os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 }
 
-// syncDir is a no-op: Windows has no directory fsync, and NTFS journals the
-// rename.
+// syncDir does nothing: Windows cannot flush a directory through an
+// ordinary handle, and NTFS logs the rename in its own journal.
 func syncDir(string) {}

@@ -235,6 +235,7 @@ func TestMultiProcess(t *testing.T) {
 	if testing.Short() {
 		t.Skip("forks processes for about eight seconds")
 	}
+	skipUnderWine(t, wineAppend)
 	dir := tempDir(t)
 	path := filepath.Join(dir, "error.log")
 	sched := Every(time.Second)
@@ -381,6 +382,7 @@ func TestMultiProcessCompressAndSize(t *testing.T) {
 	if testing.Short() {
 		t.Skip("forks processes for about six seconds")
 	}
+	skipUnderWine(t, wineAppend)
 	dir := tempDir(t)
 	path := filepath.Join(dir, "error.log")
 	sched := Every(time.Second)
@@ -439,6 +441,7 @@ func TestMultiProcessRetention(t *testing.T) {
 	if testing.Short() {
 		t.Skip("forks processes for about four seconds")
 	}
+	skipUnderWine(t, wineAppend)
 	dir := tempDir(t)
 	path := filepath.Join(dir, "error.log")
 	foreign := []string{"error.log.notes", "error.log.2021-10-18.bak", "error.log.2021-10-18T00-00-00.gz.bak"}
@@ -481,6 +484,7 @@ func TestMultiProcessBuffered(t *testing.T) {
 	if testing.Short() {
 		t.Skip("forks processes for about four seconds")
 	}
+	skipUnderWine(t, wineAppend)
 	dir := tempDir(t)
 	path := filepath.Join(dir, "error.log")
 	start := time.Now().Truncate(time.Second).Add(1200 * time.Millisecond)

@@ -112,6 +112,10 @@ func WithFileMode(mode fs.FileMode) Option {
 			c.fail("WithFileMode(%v): only permission bits are allowed", mode)
 			return
 		}
+		if mode&0o600 != 0o600 {
+			c.fail("WithFileMode(%v): the owner needs read and write permission (0600) to reopen the files it creates", mode)
+			return
+		}
 		c.mode = mode
 	}
 }

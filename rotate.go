@@ -455,6 +455,18 @@ func (w *Writer) rollover(now time.Time, why reason) error {
 		case live.size > 0:
 			livePeriod = w.cfg.schedule.start(live.mtime, w.cfg.loc)
 		}
+		if livePeriod.After(cur) && w.f != nil && w.period.Equal(cur) {
+			// A later period's file is live already: another process whose
+			// clock read came after this write's has rolled over. The file
+			// this writer holds is the archive of this write's period, so
+			// the write belongs there, and this writer must neither archive
+			// nor relabel the later file; its first write of the later
+			// period reopens.
+			w.nextCheck = now.UnixNano() + int64(w.cfg.reopenCheck)
+			w.oversize = false
+			w.updateDeadline()
+			return nil
+		}
 		// Archive if the period is over, if Rotate asked and nobody beat
 		// this writer to it, or if the file is over the size limit (its
 		// real size, read here under the lock). An empty file is never
@@ -487,16 +499,6 @@ func (w *Writer) rollover(now time.Time, why reason) error {
 	}
 	if !exists && !livePeriod.Equal(cur) {
 		livePeriod, next = cur, 0
-	}
-	if exists && livePeriod.After(cur) && w.f != nil && w.period.Equal(cur) {
-		// A later period's file is live already: another process whose
-		// clock read came after this write's has rolled over. The file this
-		// writer holds is the archive of this write's period, so the write
-		// belongs there; the first write of the later period reopens.
-		w.nextCheck = now.UnixNano() + int64(w.cfg.reopenCheck)
-		w.oversize = false
-		w.updateDeadline()
-		return nil
 	}
 
 	if !exists || w.f == nil || live.id != w.id {

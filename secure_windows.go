@@ -7,8 +7,8 @@ import (
 	"os"
 )
 
-// setMode does nothing: Windows has no permission bits beyond read-only,
-// which openAppend sets on creation.
+// setMode does nothing: Windows has no permission bits, only ACLs, which
+// the files inherit from their directory.
 func setMode(*os.File, fs.FileMode) {}
 
 func explainOpenError(err error) error { return err }

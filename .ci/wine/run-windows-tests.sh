@@ -25,6 +25,8 @@
 #   Real Windows (10 1607+) never takes that branch, so behaviour there is
 #   unchanged.  WINE_NO_STD_PATCH=1 disables it.
 #
+# The test binary sees SLOGROTATE_UNDER_WINE=1 in its environment.
+#
 # Env: WINE_GO_BUILD_FLAGS  extra flags for `go test -c` (e.g. "-tags foo")
 #      WINE_KEEP_EXE=1      keep the built .exe (path is printed)
 #      WINE_NO_STD_PATCH=1  build without the std-lib overlay above
@@ -90,6 +92,9 @@ fi
 [ "${WINE_KEEP_EXE:-0}" = 1 ] && echo "run-windows-tests: kept $exe" >&2
 
 cd "$pkgdir"
+# Lets a test tell it runs under Wine (Wine passes the Unix environment on).
+# A test can also probe ntdll.dll for the export "wine_get_version".
+export SLOGROTATE_UNDER_WINE=1
 set +e
 if [ -t 1 ] || [ -t 2 ]; then
   # Wine 8 drives a tty stdout/stderr through its console emulation, which
