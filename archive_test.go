@@ -192,7 +192,9 @@ func TestMaxBackupsAfterRollover(t *testing.T) {
 func TestLaggingWriterDoesNotSizeRotateTheNextPeriod(t *testing.T) {
 	dir := tempDir(t)
 	path := filepath.Join(dir, "error.log")
-	at := func(ms int) time.Time { return time.Date(2021, 10, 18, 10, 0, 0, 0, time.UTC).Add(time.Duration(ms) * time.Millisecond) }
+	at := func(ms int) time.Time {
+		return time.Date(2021, 10, 18, 10, 0, 0, 0, time.UTC).Add(time.Duration(ms) * time.Millisecond)
+	}
 	ca, cb := newClock(at(500)), newClock(at(500))
 	opts := []Option{WithSchedule(Every(time.Second)), WithMaxSize(100)}
 	a := openTest(t, path, ca, opts...)

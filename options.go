@@ -296,6 +296,20 @@ func checkLayout(layout string, s Schedule) error {
 		}
 		b = s.next(b, time.UTC)
 	}
+	// A run of consecutive periods does not show that a field which
+	// changes slowly is missing (the month, in an hourly layout): periods
+	// spread over the years must parse back to themselves too. (Up to
+	// 2068: Go reads a two-digit year as 1969 to 2068.)
+	for y := 2000; y <= 2068; y += 4 {
+		for m := 1; m <= 12; m++ {
+			b := s.start(time.Date(y+m%4, time.Month(m), 1+(y+7*m)%28, (y+5*m)%24, (y+11*m)%60, (y+13*m)%60, 0, time.UTC), time.UTC)
+			name := b.Format(layout)
+			if back, ok := periodNamed(s, layout, time.UTC, name); !ok || !back.Equal(b) {
+				return fmt.Errorf("slogrotate: archive layout %q cannot be parsed back to the period it names (%q, for the period starting %v); add the fields it leaves out",
+					layout, name, b.Format(time.DateTime))
+			}
+		}
+	}
 	return nil
 }
 

@@ -76,7 +76,11 @@ func parseState(b []byte) (sharedState, error) {
 	if err := errors.Join(err1, err2, err3, err4); err != nil || next < 0 {
 		return sharedState{}, errBadState
 	}
-	return sharedState{period: time.Unix(0, ns), id: fileID{h, l}, next: next}, nil
+	s := sharedState{period: time.Unix(0, ns), id: fileID{h, l}, next: next}
+	if string(s.encode()) != line+"\n" {
+		return sharedState{}, errBadState // a number not written the way encode writes it
+	}
+	return s, nil
 }
 
 // readState reads the state from the open lock file. An empty file (a new
