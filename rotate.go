@@ -103,6 +103,9 @@ type Writer struct {
 	unchecked, sizeStep int64
 	oversize            bool // the file reached the size limit
 
+	// openErr is why w.f is nil, for the error each write then reports.
+	openErr error
+
 	// cut: the last write was cut short and its fragment could not be
 	// blanked; the next write starts with a newline.
 	cut bool
@@ -228,6 +231,9 @@ func (w *Writer) write(p []byte, now time.Time) (int, error) {
 func (w *Writer) emit(p []byte) (int, error) {
 	if w.f == nil {
 		err := fmt.Errorf("slogrotate: write %s: the log file is not open", w.path)
+		if w.openErr != nil {
+			err = fmt.Errorf("slogrotate: write %s: the log file is not open: %w", w.path, w.openErr)
+		}
 		w.cfg.onError(err)
 		return 0, err
 	}
@@ -549,9 +555,11 @@ func (w *Writer) fallback(now time.Time) {
 		w.f.Close()
 		w.f = nil
 	}
-	if w.f == nil && w.reopen() == nil {
-		w.period = w.cfg.schedule.start(now, w.cfg.loc)
-		w.periodEnd = w.cfg.schedule.next(w.period, w.cfg.loc).UnixNano()
+	if w.f == nil {
+		if w.openErr = w.reopen(); w.openErr == nil {
+			w.period = w.cfg.schedule.start(now, w.cfg.loc)
+			w.periodEnd = w.cfg.schedule.next(w.period, w.cfg.loc).UnixNano()
+		}
 	}
 	w.retryAt = now.UnixNano() + int64(retryDelay)
 	w.updateDeadline()
