@@ -2,6 +2,7 @@ package slogrotate
 
 import (
 	"compress/gzip"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -52,6 +53,10 @@ type janitor struct {
 	path string
 	cfg  *config
 	lock *flock.Flock
+	// roll is the rollover lock, taken (through a handle of its own) around
+	// the two steps that free or take an archive name behind a rollover's
+	// back: renaming a compressed file into place and removing its source.
+	roll *flock.Flock
 
 	wake chan struct{}
 	stop chan struct{}
@@ -82,6 +87,7 @@ func newJanitor(path string, cfg *config) *janitor {
 		path: path,
 		cfg:  cfg,
 		lock: flock.New(lockPath, flock.SetFlag(lockFileFlag), flock.SetPermissions(cfg.mode)),
+		roll: flock.New(cfg.lockPath, flock.SetFlag(lockFileFlag), flock.SetPermissions(cfg.mode)),
 		wake: make(chan struct{}, 1),
 		stop: make(chan struct{}),
 		done: make(chan struct{}),
@@ -177,13 +183,6 @@ func (j *janitor) sweep() time.Duration {
 		}
 	}
 
-	removed := map[string]bool{}
-	for _, a := range j.cfg.expired(archives, j.cfg.clock()) {
-		if j.remove(filepath.Join(dir, a.name)) {
-			removed[a.name] = true
-		}
-	}
-
 	var again time.Duration
 	seen := make(map[string]time.Time, len(archives))
 	for _, a := range archives {
@@ -213,6 +212,17 @@ func (j *janitor) sweep() time.Duration {
 		return true
 	}
 
+	removed := map[string]bool{}
+	for _, a := range j.cfg.expired(archives, j.cfg.clock()) {
+		// A fresh archive may still take a late write; it goes next time.
+		if !ripe(filepath.Join(dir, a.name)) {
+			continue
+		}
+		if j.remove(filepath.Join(dir, a.name)) {
+			removed[a.name] = true
+		}
+	}
+
 	if j.cfg.compress {
 		have := map[string]bool{}
 		for _, a := range archives {
@@ -224,7 +234,15 @@ func (j *janitor) sweep() time.Duration {
 			}
 			src := filepath.Join(dir, a.name)
 			if have[a.name+".gz"] {
-				j.remove(src) // compressed by a process that died before this step
+				// Compressed by a process that died before removing the
+				// source. Under the rollover lock no rollover can be making
+				// an archive of this name meanwhile: it checks for the .gz
+				// under the same lock.
+				j.underRolloverLock(func() {
+					if _, err := os.Lstat(src + ".gz"); err == nil {
+						j.remove(src)
+					}
+				})
 				continue
 			}
 			if !ripe(src) {
@@ -342,13 +360,41 @@ func (j *janitor) compress(src string) (string, error) {
 		os.Remove(tmp)
 		return "", fmt.Errorf("slogrotate: compress %s: %w", src, err)
 	}
-	if err := renameNoReplace(tmp, dst); err != nil {
+	// Between the rename and the removal, src's name is free for a
+	// rollover that has not seen the .gz yet; the rollover lock closes
+	// that window.
+	var err2 error
+	locked := j.underRolloverLock(func() {
+		if err := renameNoReplace(tmp, dst); err != nil {
+			os.Remove(tmp)
+			err2 = fmt.Errorf("slogrotate: compress: %w", err)
+			return
+		}
+		syncDir(filepath.Dir(dst))
+		if err := os.Remove(src); err != nil {
+			err2 = fmt.Errorf("slogrotate: compress: remove source: %w", err)
+		}
+	})
+	if !locked {
 		os.Remove(tmp)
-		return "", fmt.Errorf("slogrotate: compress: %w", err)
+		return "", fmt.Errorf("slogrotate: compress %s: the rollover lock is busy; trying again later", src)
 	}
-	syncDir(filepath.Dir(dst))
-	if err := os.Remove(src); err != nil {
-		return "", fmt.Errorf("slogrotate: compress: remove source: %w", err)
+	if err2 != nil {
+		return "", err2
 	}
 	return dst, nil
+}
+
+// underRolloverLock runs f holding the rollover lock, waiting at most a
+// second for it, and reports whether it ran f.
+func (j *janitor) underRolloverLock(f func()) bool {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	ok, err := j.roll.TryLockContext(ctx, time.Millisecond)
+	if err != nil || !ok {
+		return false
+	}
+	defer j.roll.Unlock()
+	f()
+	return true
 }

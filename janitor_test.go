@@ -3,12 +3,15 @@ package slogrotate
 import (
 	"bytes"
 	"compress/gzip"
+	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/gofrs/flock"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -88,7 +91,8 @@ func TestCompressionSeesLateAppend(t *testing.T) {
 	src := filepath.Join(dir, "error.log.2021-10-18")
 	require.NoError(t, os.WriteFile(src, bytes.Repeat([]byte("x"), 1<<20), 0o644))
 	cfg := testConfig(t, WithCompress())
-	j := &janitor{path: filepath.Join(dir, "error.log"), cfg: cfg, stop: make(chan struct{})}
+	j := &janitor{path: filepath.Join(dir, "error.log"), cfg: cfg, stop: make(chan struct{}),
+		roll: flock.New(filepath.Join(dir, "error.log.lock"))}
 	testHook = func(stage string) {
 		if stage == "compressed" {
 			f, err := os.OpenFile(src, os.O_WRONLY|os.O_APPEND, 0)
@@ -110,4 +114,42 @@ func TestCompressionSeesLateAppend(t *testing.T) {
 	gz, err := j.compress(src)
 	require.NoError(t, err)
 	assert.Equal(t, 1<<20+5, len(gunzip(t, gz)))
+}
+
+// OnRotate may log through the very writer whose archive it reports, and
+// Close must not deadlock on it. The archive Open makes of a file left
+// from an earlier period is reported too.
+func TestOnRotateLogsThroughTheWriter(t *testing.T) {
+	dir := tempDir(t)
+	path := filepath.Join(dir, "error.log")
+	require.NoError(t, os.WriteFile(path, []byte("old\n"), 0o640))
+	old := time.Date(2021, 10, 15, 12, 0, 0, 0, time.UTC)
+	require.NoError(t, os.Chtimes(path, old, old))
+	var w *Writer
+	opened := make(chan struct{})
+	inside := make(chan string, 1)
+	w, err := Open(path, WithLocation(time.UTC), WithClock(newClock(day1).Now), WithReopenCheck(5*time.Millisecond),
+		WithErrorHandler(func(error) {}),
+		WithOnRotate(func(a string) {
+			<-opened
+			inside <- a
+			// Log until the writer is closed: Close runs meanwhile.
+			for {
+				if _, err := fmt.Fprintf(w, "uploaded %s\n", filepath.Base(a)); errors.Is(err, ErrClosed) {
+					return
+				}
+			}
+		}))
+	require.NoError(t, err)
+	close(opened)
+	assert.Equal(t, path+".2021-10-15", <-inside)
+	closed := make(chan error)
+	go func() { closed <- w.Close() }()
+	select {
+	case err := <-closed:
+		require.NoError(t, err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("Close deadlocked")
+	}
+	assert.Contains(t, content(t, path), "uploaded error.log.2021-10-15\n")
 }

@@ -25,7 +25,6 @@ type config struct {
 	reopenCheck time.Duration
 	lockTimeout time.Duration
 	clock       func() time.Time
-	customClock bool
 	onError     func(error)
 	maxSize     int64
 	maxBackups  int
@@ -140,8 +139,8 @@ func WithReopenCheck(d time.Duration) Option {
 // WithLockTimeout bounds how long a write waits for the rollover lock. A
 // writer that cannot get it in time (another process holds it and is
 // stopped or very slow) keeps writing to the file it has, reports the delay
-// to the error handler and tries again on a later write, at most once per
-// timeout. The default is 100ms.
+// to the error handler and tries again on a later write, at most once a
+// second. The default is 100ms.
 func WithLockTimeout(d time.Duration) Option {
 	return func(c *config) {
 		if d <= 0 {
@@ -163,15 +162,16 @@ func WithClock(now func() time.Time) Option {
 			return
 		}
 		c.clock = now
-		c.customClock = true
 	}
 }
 
 // WithErrorHandler sets the function that receives every error the writer
 // meets after Open: failed writes, failed rollovers, a lock it could not
-// get in time. It is called synchronously, with no lock of the writer held
-// by other goroutines' writes in mind, so it must not write to the same
-// Writer. A nil function discards errors. The default prints to standard
+// get in time, failed compression or retention. It is called
+// synchronously, from writing goroutines (with the Writer's internal mutex
+// held) and from the background goroutine, so it must be safe for
+// concurrent use and must not write to the same Writer. A nil function
+// discards errors. The default prints to standard
 // error, at most once a second, with a count of the errors it held back.
 //
 // It is the only place a [Handler]'s errors surface: [log/slog] drops the
@@ -232,7 +232,7 @@ func WithMaxAge(d time.Duration) Option {
 }
 
 // WithCompress gzips archives, in the background, once no writer can still
-// append to them (see the package's compression notes in compress.go). One
+// append to them (the rule and why it holds are in janitor.go). One
 // process at a time compresses; a compression cut short by a crash is
 // redone by the next process that looks.
 func WithCompress() Option {
@@ -243,7 +243,14 @@ func WithCompress() Option {
 // after the grace period in which late writes may still arrive, and after
 // compression if it is on (the path then ends in .gz). f runs on a
 // background goroutine of the process that made the archive complete, never
-// on the write path. It is meant for uploading or indexing archives.
+// on the write path; it may log, even through this Writer. It is meant for
+// uploading or indexing archives.
+//
+// Without compression, the archives waiting for their grace period are
+// known only to the process that made them: one that closes or dies within
+// the grace period (twice WithReopenCheck) does not report them, and an
+// archive retention deletes first is not reported. With compression, every
+// archive is reported by the process that compresses it.
 func WithOnRotate(f func(archive string)) Option {
 	return func(c *config) { c.onRotate = f }
 }

@@ -9,7 +9,7 @@
 //
 //   - Each record is appended with one write(2) on an O_APPEND descriptor,
 //     so records from different processes never interleave. The write path
-//     takes no lock and makes no other system call.
+//     takes no file lock and makes no other system call.
 //   - A rollover happens under an advisory lock on a separate lock file,
 //     taken only when a period ends (or the file must be reopened), never
 //     per record.
@@ -165,21 +165,21 @@ func Open(path string, opts ...Option) (*Writer, error) {
 	} else {
 		w.sizeStep = 1<<63 - 1
 	}
+	if cfg.compress || cfg.maxBackups > 0 || cfg.maxAge > 0 || cfg.onRotate != nil {
+		// Before the first rollover, which may archive a file left from an
+		// earlier period: that archive is the janitor's too.
+		w.jan = newJanitor(path, &w.cfg)
+	}
 	now := cfg.clock()
 	// A lock file that is merely busy is no reason to fail: the writer
 	// writes on and rotates later. One that cannot be opened at all (a
 	// symlink planted in its place, no permission) would leave the log
 	// unrotated forever, so Open reports it.
 	if err := w.rollover(now, scheduled); err != nil && (w.f == nil || !errors.Is(err, errLockBusy)) {
-		if w.f != nil {
-			w.f.Close()
-		}
+		w.Close()
 		return nil, err
 	} else if err != nil {
 		cfg.onError(err)
-	}
-	if cfg.compress || cfg.maxBackups > 0 || cfg.maxAge > 0 || cfg.onRotate != nil {
-		w.jan = newJanitor(path, &w.cfg)
 	}
 	return w, nil
 }
@@ -376,27 +376,29 @@ func (w *Writer) Sync() error {
 // the next Open, archives the file when its period has ended.
 func (w *Writer) Close() error {
 	w.mu.Lock()
-	defer w.mu.Unlock()
 	if w.closed {
+		w.mu.Unlock()
 		return nil
 	}
-	flushErr := w.flushLocked()
+	err := w.flushLocked()
 	w.closed = true
 	if w.flushTimer != nil {
 		w.flushTimer.Stop()
 	}
-	if w.jan != nil {
-		w.jan.close()
+	if w.f != nil {
+		if cerr := w.f.Close(); cerr != nil {
+			err = errors.Join(err, fmt.Errorf("slogrotate: close %s: %w", w.path, cerr))
+		}
+		w.f = nil
 	}
-	if w.f == nil {
-		return nil
+	jan := w.jan
+	w.mu.Unlock()
+	// The janitor may be calling OnRotate or the error handler, which may
+	// log through this writer: wait for it without holding w.mu.
+	if jan != nil {
+		jan.close()
 	}
-	err := w.f.Close()
-	w.f = nil
-	if err != nil {
-		return fmt.Errorf("slogrotate: close %s: %w", w.path, err)
-	}
-	return flushErr
+	return err
 }
 
 // rollover is the protocol. Under the lock it works out which period the
@@ -491,13 +493,16 @@ func (w *Writer) rollover(now time.Time, why reason) error {
 			case err != nil:
 				w.fallback(now)
 				return err
-			case w.jan != nil:
-				w.jan.notify(w.cfg.archiveFile(w.path, livePeriod, i))
+			default:
+				if w.jan != nil {
+					w.jan.notify(w.cfg.archiveFile(w.path, livePeriod, i))
+				}
+				next = i + 1
+				if testHook != nil {
+					testHook("renamed")
+				}
 			}
-			exists, next = false, i+1
-			if testHook != nil {
-				testHook("renamed")
-			}
+			exists = false
 		}
 		if stale {
 			livePeriod, next = cur, 0

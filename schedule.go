@@ -102,7 +102,8 @@ func (s Schedule) validate() error {
 }
 
 // Period returns the start and end of the period that contains t, with
-// boundaries computed in loc.
+// boundaries computed in loc. For an invalid schedule or a nil loc it
+// returns t, t.
 func (s Schedule) Period(t time.Time, loc *time.Location) (start, end time.Time) {
 	if s.validate() != nil || loc == nil {
 		return t, t
