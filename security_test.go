@@ -235,6 +235,11 @@ func runUserChild(role string) int {
 		}
 		return 0
 	case "reader":
+		if p := os.Getenv("SR_OPEN"); p != "" {
+			_, err := Open(p)
+			fmt.Println(err)
+			return 0
+		}
 		_, err := os.ReadFile(os.Getenv("SR_READ"))
 		fmt.Println(err)
 		return 0
@@ -243,3 +248,31 @@ func runUserChild(role string) int {
 }
 
 func init() { otherChildren["user"], otherChildren["reader"] = runUserChild, runUserChild }
+
+// Open in a directory this user may not write fails with an error that
+// names the path and the cause. (As root, permission bits do not bind, so
+// the check runs in a child process as an unprivileged user.)
+func TestOpenInUnwritableDirectory(t *testing.T) {
+	dir := tempDir(t)
+	logs := filepath.Join(dir, "logs")
+	require.NoError(t, os.Mkdir(logs, 0o755))
+	path := filepath.Join(logs, "error.log")
+	if os.Geteuid() != 0 {
+		require.NoError(t, os.Chmod(logs, 0o555))
+		_, err := Open(path)
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "permission denied")
+		assert.Contains(t, err.Error(), logs)
+		return
+	}
+	require.NoError(t, os.Chmod(dir, 0o755))
+	exe := filepath.Join(dir, "slogrotate.test")
+	copyFile(t, os.Args[0], exe, 0o755)
+	cmd := exec.Command(exe, "-test.run=^$")
+	cmd.Env = append(os.Environ(), childEnv+"=reader", "SR_OPEN="+path)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, string(out))
+	assert.Contains(t, string(out), "permission denied")
+	assert.Contains(t, string(out), logs)
+}
