@@ -1,0 +1,569 @@
+// Benchmarks comparing slogrotate with a bare O_APPEND file, lumberjack v2
+// and timberjack, in one process. Run them with
+//
+//	go test -bench . -benchmem
+//
+// and compare each writer with the bare file measured in the same run with
+//
+//	go test -bench . -benchmem | go run ./cmd/benchratio
+//
+// Sub-benchmarks are named key=value (BenchmarkSlogJSON/size=150B/writer=bare)
+// so that benchstat can put the writers side by side: benchstat -col /writer.
+// The multi-process comparison is cmd/throughput; docs/performance.md has
+// the figures.
+package benchmarks
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/slogrotate/slogrotate"
+	"github.com/slogrotate/slogrotate/benchmarks/internal/writers"
+)
+
+var sizes = []struct {
+	name string
+	size int
+}{{"150B", 150}, {"1KiB", 1 << 10}, {"16KiB", 16 << 10}}
+
+// truncateEvery bounds what a benchmark leaves in the page cache: after
+// this many bytes the file is truncated (with the timer stopped), so that
+// long runs measure the writers, not the kernel's dirty-page writeback.
+const truncateEvery = 64 << 20
+
+// A target is one writer of a benchmark, with the slog handler over it.
+type target struct {
+	name string
+	open func(path string) (slog.Handler, io.Closer, error)
+}
+
+// targets are the writers of BenchmarkSlogJSON: each writer through
+// slog.NewJSONHandler, and slogrotate's own Handler, plain and buffered.
+// writer=discard encodes and drops the record: the floor.
+func targets() []target {
+	var ts []target
+	for _, kind := range append([]string{writers.Discard}, writers.Kinds...) {
+		ts = append(ts, target{kind, func(path string) (slog.Handler, io.Closer, error) {
+			w, err := writers.Open(kind, path, writers.Config{})
+			if err != nil {
+				return nil, nil, err
+			}
+			return slog.NewJSONHandler(w, nil), w, nil
+		}})
+	}
+	for _, kind := range []string{"slogrotate", "slogrotate-buffered"} {
+		ts = append(ts, target{kind + "-handler", func(path string) (slog.Handler, io.Closer, error) {
+			h, err := slogrotate.New(path, writers.SlogrotateOptions(kind, writers.Config{})...)
+			if err != nil {
+				return nil, nil, err
+			}
+			return h, h, nil
+		}})
+	}
+	return ts
+}
+
+// BenchmarkSlogJSON logs one record per op through slog.Logger.LogAttrs.
+// The encoded JSON line is about the size in the name, newline included.
+// writer=discard is slog.NewJSONHandler(io.Discard): the encoding alone.
+func BenchmarkSlogJSON(b *testing.B) {
+	for _, s := range sizes {
+		pad := writers.Pad(s.size)
+		for _, t := range targets() {
+			b.Run("size="+s.name+"/writer="+t.name, func(b *testing.B) {
+				path := filepath.Join(b.TempDir(), "app.log")
+				h, c, err := t.open(path)
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer c.Close()
+				logger := slog.New(h)
+				ctx := context.Background()
+				b.SetBytes(int64(s.size))
+				per := max(truncateEvery/s.size, 1)
+				b.ResetTimer()
+				for i := range b.N {
+					a := writers.Attrs(1, i, pad)
+					logger.LogAttrs(ctx, slog.LevelInfo, writers.Msg, a[:]...)
+					if i%per == per-1 && t.name != writers.Discard {
+						b.StopTimer()
+						if err := os.Truncate(path, 0); err != nil {
+							b.Fatal(err)
+						}
+						b.StartTimer()
+					}
+				}
+				b.StopTimer()
+				if err := c.Close(); err != nil {
+					b.Fatal(err)
+				}
+			})
+		}
+	}
+}
+
+// line150 is a preformatted record of 150 bytes.
+var line150 = func() []byte {
+	l := []byte(`{"time":"2025-11-26T01:18:00.123456789Z","level":"INFO","msg":"request served","p":1,"i":100000,"pad":"`)
+	l = append(l, strings.Repeat("x", 150-len(l)-3)...)
+	return append(l, "\"}\n"...)
+}()
+
+// BenchmarkWriterWrite writes a preformatted 150-byte line per op: the cost
+// of the writer alone, without slog. writer=bare is os.File.Write.
+func BenchmarkWriterWrite(b *testing.B) {
+	for _, kind := range writers.Kinds {
+		b.Run("writer="+kind, func(b *testing.B) {
+			path := filepath.Join(b.TempDir(), "app.log")
+			w, err := writers.Open(kind, path, writers.Config{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer w.Close()
+			b.SetBytes(int64(len(line150)))
+			per := truncateEvery / len(line150)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := range b.N {
+				if _, err := w.Write(line150); err != nil {
+					b.Fatal(err)
+				}
+				if i%per == per-1 {
+					b.StopTimer()
+					os.Truncate(path, 0)
+					b.StartTimer()
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkTimeNow is the clock read that Writer.Write makes for every
+// record (to decide whether the period has ended): part of the difference
+// between writer=slogrotate and writer=bare above.
+func BenchmarkTimeNow(b *testing.B) {
+	var t time.Time
+	for range b.N {
+		t = time.Now()
+	}
+	_ = t
+}
+
+// archiveDir is a directory holding a live log and n archives of earlier
+// days, shared by the runs of one BenchmarkRollover sub-benchmark (making
+// 10,000 files for every b.N would dominate the benchmark's run time).
+type archiveDir struct {
+	dir, path string
+	made      int // archives this benchmark made and removed so far
+}
+
+var (
+	archiveDirsMu sync.Mutex
+	archiveDirs   = map[int]*archiveDir{}
+	rolloverRoot  string
+)
+
+// rolloverLayout is the archive suffix of the daily schedule.
+const rolloverLayout = "2006-01-02"
+
+func archivesDir(b *testing.B, n int) *archiveDir {
+	archiveDirsMu.Lock()
+	defer archiveDirsMu.Unlock()
+	if d := archiveDirs[n]; d != nil {
+		return d
+	}
+	if rolloverRoot == "" {
+		var err error
+		if rolloverRoot, err = os.MkdirTemp("", "slogrotate-bench-"); err != nil {
+			b.Fatal(err)
+		}
+	}
+	d := &archiveDir{dir: filepath.Join(rolloverRoot, strconv.Itoa(n))}
+	d.path = filepath.Join(d.dir, "app.log")
+	if err := os.MkdirAll(d.dir, 0o755); err != nil {
+		b.Fatal(err)
+	}
+	day := time.Now().UTC().Truncate(24 * time.Hour)
+	for i := 1; i <= n; i++ {
+		name := d.path + "." + day.AddDate(0, 0, -i).Format(rolloverLayout)
+		if err := os.WriteFile(name, line150, 0o644); err != nil {
+			b.Fatal(err)
+		}
+	}
+	archiveDirs[n] = d
+	return d
+}
+
+// removeArchive removes the archive the last Rotate made, so that every
+// rotation of the benchmark finds the same number of archives.
+func (d *archiveDir) removeArchive(b *testing.B) {
+	name := d.path + "." + time.Now().UTC().Format(rolloverLayout)
+	if d.made > 0 {
+		name += "." + strconv.Itoa(d.made)
+	}
+	d.made++
+	if err := os.Remove(name); err == nil {
+		return
+	}
+	// The day changed, or the lock file's state numbered it otherwise.
+	today, _ := filepath.Glob(d.path + "." + time.Now().UTC().Format(rolloverLayout) + "*")
+	yesterday, _ := filepath.Glob(d.path + "." + time.Now().UTC().AddDate(0, 0, -1).Format(rolloverLayout) + ".*")
+	for _, m := range append(today, yesterday...) {
+		if i := strings.LastIndexByte(m, '.'); i > 0 {
+			if k, err := strconv.Atoi(m[i+1:]); err == nil {
+				d.made = max(d.made, k+1)
+			}
+		}
+		os.Remove(m)
+	}
+}
+
+// rotator is what BenchmarkRollover rotates: a slogrotate Writer, or, for
+// writer=bare, a bare file rotated with the two system calls any rotation
+// needs (rename the file, create the next one), the floor of the cost.
+type rotator interface {
+	io.WriteCloser
+	Rotate() error
+}
+
+type bareRotator struct {
+	*os.File
+	path string
+}
+
+func (r *bareRotator) Rotate() error {
+	if err := os.Rename(r.path, r.path+".bare"); err != nil {
+		return err
+	}
+	f, err := os.OpenFile(r.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return err
+	}
+	r.File.Close()
+	r.File = f
+	return nil
+}
+
+func (d *archiveDir) open(b *testing.B, writer string) rotator {
+	if writer == "bare" {
+		f, err := os.OpenFile(d.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return &bareRotator{f, d.path}
+	}
+	opts := []slogrotate.Option{slogrotate.WithLocation(time.UTC)}
+	if writer == "slogrotate" {
+		// Retention on, never reached: the janitor lists the directory after
+		// every rollover and deletes nothing.
+		opts = append(opts, slogrotate.WithMaxBackups(100000))
+	}
+	w, err := slogrotate.Open(d.path, opts...)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return w
+}
+
+// removeBare removes the archive bareRotator made.
+func (d *archiveDir) removeBare(b *testing.B) {
+	if err := os.Remove(d.path + ".bare"); err != nil {
+		b.Fatal(err)
+	}
+}
+
+func (d *archiveDir) remove(b *testing.B, writer string) {
+	if writer == "bare" {
+		d.removeBare(b)
+	} else {
+		d.removeArchive(b)
+	}
+}
+
+// cpuTime is the CPU time (user and system) the process has used.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkRollover measures a forced rollover (Writer.Rotate) with 10 and
+// with 10,000 archives of earlier days in the directory. writer=slogrotate
+// has WithMaxBackups(100000): its janitor lists the directory after every
+// rollover (on its own goroutine) and deletes nothing. writer=slogrotate-
+// nojanitor has no retention, so no janitor. writer=bare is a rename and a
+// create, the floor of any rotation on this file system.
+//
+// op=rotate: rotate-ns/op is the mean time of one Rotate. Each op writes a
+// record (so that the file is not empty), rotates, pauses 50ms, in which
+// the janitor's sweep (which the rollover starts on another goroutine)
+// ends, as it does when rollovers are minutes or days apart, and removes
+// the archive; ns/op is all of that. cpu-ns/op is the CPU time the whole
+// process used per op: the difference between writer=slogrotate and
+// writer=slogrotate-nojanitor is the janitor's cost per rollover.
+//
+// op=write: ns/op is one 150-byte Write. Every 20,000 writes there is a
+// Rotate, preceded by a 25ms pause (neither timed), so that each
+// rollover's janitor sweep overlaps the writes right after it, as in a real
+// run. max-ns and p99.9-ns are of single writes.
+//
+// op=follow (slogrotate-nojanitor only): another Writer on the same log
+// rotates (not timed), then ns/op is this Writer's Reopen, which takes the
+// rollover lock, finds the file rotated and reopens it: what every process
+// but the one that rotates does at a boundary, under the lock.
+func BenchmarkRollover(b *testing.B) {
+	const rotateEvery = 20000
+	for _, n := range []int{10, 10000} {
+		for _, writer := range []string{"bare", "slogrotate", "slogrotate-nojanitor"} {
+			name := fmt.Sprintf("archives=%d/writer=%s", n, writer)
+			b.Run(name+"/op=rotate", func(b *testing.B) {
+				d := archivesDir(b, n)
+				w := d.open(b, writer)
+				defer w.Close()
+				time.Sleep(100 * time.Millisecond) // the janitor's sweep at Open
+				var rotate time.Duration
+				cpu := cpuTime()
+				b.ResetTimer()
+				for range b.N {
+					if _, err := w.Write(line150); err != nil {
+						b.Fatal(err)
+					}
+					t0 := time.Now()
+					if err := w.Rotate(); err != nil {
+						b.Fatal(err)
+					}
+					rotate += time.Since(t0)
+					time.Sleep(50 * time.Millisecond)
+					d.remove(b, writer)
+				}
+				b.StopTimer()
+				b.ReportMetric(float64(rotate)/float64(b.N), "rotate-ns/op")
+				b.ReportMetric(float64(cpuTime()-cpu)/float64(b.N), "cpu-ns/op")
+			})
+			b.Run(name+"/op=write", func(b *testing.B) {
+				d := archivesDir(b, n)
+				w := d.open(b, writer)
+				defer w.Close()
+				lat := make([]time.Duration, 0, b.N)
+				b.ReportAllocs()
+				b.ResetTimer()
+				for i := range b.N {
+					if i%rotateEvery == 0 && i > 0 {
+						b.StopTimer()
+						time.Sleep(25 * time.Millisecond) // the previous sweep ends
+						if err := w.Rotate(); err != nil {
+							b.Fatal(err)
+						}
+						d.remove(b, writer)
+						b.StartTimer()
+					}
+					t0 := time.Now()
+					if _, err := w.Write(line150); err != nil {
+						b.Fatal(err)
+					}
+					lat = append(lat, time.Since(t0))
+				}
+				b.StopTimer()
+				slices.Sort(lat)
+				b.ReportMetric(float64(lat[len(lat)-1]), "max-ns")
+				b.ReportMetric(float64(lat[len(lat)*999/1000]), "p99.9-ns")
+			})
+			if writer == "bare" {
+				continue
+			}
+			if writer == "slogrotate-nojanitor" {
+				b.Run(name+"/op=follow", func(b *testing.B) {
+					d := archivesDir(b, n)
+					w := d.open(b, writer)
+					defer w.Close()
+					other := d.open(b, writer)
+					defer other.Close()
+					b.ReportAllocs()
+					b.ResetTimer()
+					for range b.N {
+						b.StopTimer()
+						if _, err := other.Write(line150); err != nil {
+							b.Fatal(err)
+						}
+						if err := other.Rotate(); err != nil {
+							b.Fatal(err)
+						}
+						d.removeArchive(b)
+						b.StartTimer()
+						if err := w.(*slogrotate.Writer).Reopen(); err != nil {
+							b.Fatal(err)
+						}
+					}
+				})
+			}
+		}
+	}
+}
+
+// BenchmarkListDir is os.ReadDir of BenchmarkRollover's directories: the
+// part of the janitor's sweep that any listing costs, before it parses the
+// names (compare with cpu-ns/op of BenchmarkRollover's op=rotate).
+func BenchmarkListDir(b *testing.B) {
+	for _, n := range []int{10, 10000} {
+		b.Run(fmt.Sprintf("archives=%d", n), func(b *testing.B) {
+			d := archivesDir(b, n)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for range b.N {
+				entries, err := os.ReadDir(d.dir)
+				if err != nil || len(entries) < n {
+					b.Fatal(len(entries), err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkLargeRecord writes records of exactly slogrotate.MaxRecordSize
+// (1 MiB, newline included) with Writer.Write. The buffered writer passes
+// records this large straight through.
+func BenchmarkLargeRecord(b *testing.B) {
+	rec := bytes.Repeat([]byte{'a'}, slogrotate.MaxRecordSize)
+	rec[len(rec)-1] = '\n'
+	for _, kind := range writers.Kinds {
+		b.Run("size=1MiB/writer="+kind, func(b *testing.B) {
+			path := filepath.Join(b.TempDir(), "app.log")
+			w, err := writers.Open(kind, path, writers.Config{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer w.Close()
+			b.SetBytes(int64(len(rec)))
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := range b.N {
+				if _, err := w.Write(rec); err != nil {
+					b.Fatal(err)
+				}
+				if i%64 == 63 {
+					b.StopTimer()
+					os.Truncate(path, 0)
+					b.StartTimer()
+				}
+			}
+		})
+	}
+}
+
+// TestLargeRecordsStayWhole has 4 writers, each with its own Writer and so
+// its own open file description, as separate processes would have, append
+// records of exactly 1 MiB at the same time, half with Writer.Write and
+// half through slogrotate's Handler, and checks that every record in the
+// file is whole. A record one byte longer is refused.
+func TestLargeRecordsStayWhole(t *testing.T) {
+	const writersN, perWriter = 4, 8
+	path := filepath.Join(t.TempDir(), "app.log")
+	var wg sync.WaitGroup
+	errs := make(chan error, writersN*perWriter)
+	for g := range writersN {
+		h, err := slogrotate.New(path, slogrotate.WithErrorHandler(nil), slogrotate.WithReplaceAttr(noTime))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer h.Close()
+		// Record g is the letter 'a'+g repeated, as a raw line or as the
+		// message of a JSON record; the JSON line is exactly 1 MiB too.
+		raw := bytes.Repeat([]byte{byte('a' + g)}, slogrotate.MaxRecordSize)
+		raw[len(raw)-1] = '\n'
+		msg := sizedMessage(t, byte('a'+g), slogrotate.MaxRecordSize)
+		wg.Go(func() {
+			logger := slog.New(h)
+			for i := range perWriter {
+				if i%2 == 0 {
+					if _, err := h.Writer().Write(raw); err != nil {
+						errs <- err
+					}
+				} else {
+					logger.Info(msg)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := bytes.SplitAfter(data, []byte("\n"))
+	if len(lines[len(lines)-1]) == 0 {
+		lines = lines[:len(lines)-1]
+	}
+	if len(lines) != writersN*perWriter {
+		t.Fatalf("%d lines in the file, want %d", len(lines), writersN*perWriter)
+	}
+	for i, l := range lines {
+		if len(l) != slogrotate.MaxRecordSize {
+			t.Fatalf("line %d is %d bytes, want %d", i, len(l), slogrotate.MaxRecordSize)
+		}
+		c := l[0]
+		if c == '{' { // a JSON record: the message is one letter repeated
+			c = l[bytes.Index(l, []byte(`"msg":"`))+len(`"msg":"`)]
+		}
+		if n := bytes.Count(l, []byte{c}); n < slogrotate.MaxRecordSize-200 {
+			t.Fatalf("line %d mixes records: only %d bytes of %q", i, n, c)
+		}
+	}
+
+	w, err := slogrotate.Open(path, slogrotate.WithErrorHandler(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	if _, err := w.Write(make([]byte, slogrotate.MaxRecordSize+1)); !errors.Is(err, slogrotate.ErrRecordTooLarge) {
+		t.Fatalf("a write of MaxRecordSize+1 bytes returned %v, want ErrRecordTooLarge", err)
+	}
+}
+
+// noTime drops the time from records, whose length varies (RFC 3339 drops
+// trailing zeros of the fraction), so that a line's length is exact.
+func noTime(groups []string, a slog.Attr) slog.Attr {
+	if a.Key == slog.TimeKey && len(groups) == 0 {
+		return slog.Attr{}
+	}
+	return a
+}
+
+// sizedMessage returns a message of the letter c repeated such that the
+// JSON line slogrotate's Handler (with noTime) writes for it is exactly
+// size bytes.
+func sizedMessage(t *testing.T, c byte, size int) string {
+	var buf bytes.Buffer
+	h := slog.NewJSONHandler(&buf, &slog.HandlerOptions{ReplaceAttr: noTime})
+	h.Handle(context.Background(), slog.NewRecord(time.Now(), slog.LevelInfo, "", 0))
+	n := size - buf.Len()
+	if n <= 0 {
+		t.Fatal("size too small")
+	}
+	return strings.Repeat(string(c), n)
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if rolloverRoot != "" {
+		os.RemoveAll(rolloverRoot)
+	}
+	os.Exit(code)
+}
