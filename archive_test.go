@@ -176,7 +176,11 @@ func TestMaxBackupsAfterRollover(t *testing.T) {
 	writeLine(t, w, "last")
 	// Retention spares an archive until its grace period is over, then
 	// deletes it at the next sweep.
-	require.Eventually(t, func() bool { return len(files(t, dir)) == 5 }, 10*time.Second, 5*time.Millisecond)
+	require.Eventually(t, func() bool {
+		// Names only: a file may go between listing and reading.
+		entries, err := os.ReadDir(dir)
+		return err == nil && len(entries) == 7 // the five below and two lock files
+	}, 10*time.Second, 5*time.Millisecond)
 	require.NoError(t, w.Close())
 	got := files(t, dir)
 	assert.Equal(t, map[string]string{
