@@ -26,11 +26,11 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/slogrotate/slogrotate"
+	"github.com/slogrotate/slogrotate/benchmarks/internal/cputime"
 	"github.com/slogrotate/slogrotate/benchmarks/internal/writers"
 )
 
@@ -293,13 +293,6 @@ func (d *archiveDir) remove(b *testing.B, writer string) {
 	}
 }
 
-// cpuTime is the CPU time (user and system) the process has used.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
 // BenchmarkRollover measures a forced rollover (Writer.Rotate) with 10 and
 // with 10,000 archives of earlier days in the directory. writer=slogrotate
 // has WithMaxBackups(100000): its janitor lists the directory after every
@@ -335,7 +328,7 @@ func BenchmarkRollover(b *testing.B) {
 				defer w.Close()
 				time.Sleep(100 * time.Millisecond) // the janitor's sweep at Open
 				var rotate time.Duration
-				cpu := cpuTime()
+				cpu := cputime.Self()
 				b.ResetTimer()
 				for range b.N {
 					if _, err := w.Write(line150); err != nil {
@@ -351,7 +344,7 @@ func BenchmarkRollover(b *testing.B) {
 				}
 				b.StopTimer()
 				b.ReportMetric(float64(rotate)/float64(b.N), "rotate-ns/op")
-				b.ReportMetric(float64(cpuTime()-cpu)/float64(b.N), "cpu-ns/op")
+				b.ReportMetric(float64(cputime.Self()-cpu)/float64(b.N), "cpu-ns/op")
 			})
 			b.Run(name+"/op=write", func(b *testing.B) {
 				d := archivesDir(b, n)

@@ -47,9 +47,9 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
+	"github.com/slogrotate/slogrotate/benchmarks/internal/cputime"
 	"github.com/slogrotate/slogrotate/benchmarks/internal/writers"
 )
 
@@ -579,16 +579,8 @@ func machine() string {
 		}
 	}
 	kernel := "unknown"
-	var u syscall.Utsname
-	if syscall.Uname(&u) == nil {
-		var b []byte
-		for _, c := range u.Release {
-			if c == 0 {
-				break
-			}
-			b = append(b, byte(c))
-		}
-		kernel = string(b)
+	if data, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
+		kernel = strings.TrimSpace(string(data))
 	}
 	return fmt.Sprintf("machine: %d CPUs (runtime.NumCPU), %s, %s, %s/%s, kernel %s, %s",
 		runtime.NumCPU(), cpu, runtime.Version(), runtime.GOOS, runtime.GOARCH, kernel, time.Now().Format(time.RFC3339))
@@ -642,7 +634,7 @@ func child() error {
 
 	fmt.Println("ready")
 	io.Copy(io.Discard, os.NewFile(3, "go")) // the start barrier
-	cpu0 := cpuTime()
+	cpu0 := cputime.Self()
 
 	var errs int64
 	begin := time.Now()
@@ -672,7 +664,7 @@ func child() error {
 	if err := w.Close(); err != nil {
 		errs++
 	}
-	cpu := cpuTime() - cpu0
+	cpu := cputime.Self() - cpu0
 
 	// Rollover mode: the writes around each second boundary. A write
 	// rolls over if the writer's clock, read somewhere between the start
@@ -737,11 +729,4 @@ func (s *samples) flat() []int64 {
 		all = append(all, c...)
 	}
 	return all
-}
-
-// cpuTime is the CPU time (user and system) this process has used.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
