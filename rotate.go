@@ -21,7 +21,6 @@
 package slogrotate
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -413,10 +412,25 @@ func (w *Writer) Close() error {
 // opened without the lock if there was none), and the next attempt waits
 // retryDelay.
 func (w *Writer) rollover(now time.Time, why reason) error {
-	unlock, err := w.acquire()
+	// At a boundary one process rotates and every other one only has to
+	// open the new file: it may do that without the lock once the shared
+	// state says the rotation is done, also while it waits for the lock.
+	// Without this shortcut the followers would take the lock in turn, and
+	// the last of eight would wait for seven rollovers.
+	var settled func() bool
+	if why == scheduled {
+		settled = func() bool { return w.follow(now) }
+		if settled() {
+			return nil
+		}
+	}
+	unlock, err := w.acquire(settled)
 	if err != nil {
 		w.fallback(now)
 		return err
+	}
+	if unlock == nil {
+		return nil // settled while waiting
 	}
 	defer unlock()
 	if testHook != nil {
@@ -535,18 +549,82 @@ func (w *Writer) rollover(now time.Time, why reason) error {
 	return nil
 }
 
-// acquire takes the rollover lock, waiting at most the lock timeout.
-func (w *Writer) acquire() (unlock func(), err error) {
-	ctx, cancel := context.WithTimeout(context.Background(), w.cfg.lockTimeout)
-	defer cancel()
-	ok, err := w.lock.TryLockContext(ctx, time.Millisecond)
-	if err != nil && !errors.Is(err, context.DeadlineExceeded) {
-		return nil, fmt.Errorf("slogrotate: lock %s: %w", w.cfg.lockPath, explainOpenError(err))
+// follow is the rollover of a process that finds the work done: if the
+// shared state, read without the lock, names the file at the path as the
+// current period's live file, it opens that file and reports true. This is
+// what the locked protocol would conclude from the same state, which only
+// a process holding the lock writes. A state torn by a concurrent update
+// fails its checksum, and any doubt (no state, another period, a file
+// that is not the one the state names, one over the size limit) reports
+// false: the caller takes the lock.
+func (w *Writer) follow(now time.Time) bool {
+	if testHook != nil {
+		// A test that stops a process at a stage of the locked protocol
+		// needs that process to go through it.
+		return false
 	}
-	if !ok {
-		return nil, fmt.Errorf("slogrotate: lock %s: %w within %v; writing on to the current file", w.cfg.lockPath, errLockBusy, w.cfg.lockTimeout)
+	lf, err := openLockFile(w.cfg.lockPath)
+	if err != nil {
+		return false
 	}
-	return func() { w.lock.Unlock() }, nil
+	st, known, err := readState(lf)
+	lf.Close()
+	cur := w.cfg.schedule.start(now, w.cfg.loc)
+	if err != nil || !known || !st.period.Equal(cur) {
+		return false
+	}
+	live, err := statPath(w.path)
+	if err != nil || live.id != st.id || w.cfg.maxSize > 0 && live.size >= w.cfg.maxSize {
+		return false
+	}
+	if w.f == nil || w.id != live.id {
+		if w.reopen() != nil || w.id != st.id {
+			// Moved or failed in between: the locked protocol sorts it out
+			// from whatever w.f now is.
+			return false
+		}
+	}
+	w.period = cur
+	w.periodEnd = w.cfg.schedule.next(cur, w.cfg.loc).UnixNano()
+	w.nextCheck = now.UnixNano() + int64(w.cfg.reopenCheck)
+	w.retryAt = 0
+	w.oversize = false
+	w.unchecked = 0
+	w.updateDeadline()
+	return true
+}
+
+// Polling bounds for the rollover lock. flock has no wait with a timeout,
+// so acquire polls; the first polls come quickly because a rollover holds
+// the lock for well under a millisecond, and the interval doubles so that
+// a long wait (a stopped lock holder) costs few wake-ups.
+const (
+	lockPollMin = 20 * time.Microsecond
+	lockPollMax = 2 * time.Millisecond
+)
+
+// acquire takes the rollover lock, waiting at most the lock timeout. While
+// it waits it asks settled (if not nil) whether the lock is still needed;
+// if settled reports true, acquire returns a nil unlock and no error.
+func (w *Writer) acquire(settled func() bool) (unlock func(), err error) {
+	deadline := time.Now().Add(w.cfg.lockTimeout)
+	for delay := lockPollMin; ; delay = min(2*delay, lockPollMax) {
+		ok, err := w.lock.TryLock()
+		if err != nil {
+			return nil, fmt.Errorf("slogrotate: lock %s: %w", w.cfg.lockPath, explainOpenError(err))
+		}
+		if ok {
+			return func() { w.lock.Unlock() }, nil
+		}
+		if settled != nil && settled() {
+			return nil, nil
+		}
+		left := time.Until(deadline)
+		if left <= 0 {
+			return nil, fmt.Errorf("slogrotate: lock %s: %w within %v; writing on to the current file", w.cfg.lockPath, errLockBusy, w.cfg.lockTimeout)
+		}
+		time.Sleep(min(delay, left))
+	}
 }
 
 // fallback keeps the writer writing after a failed rollover: to the file it

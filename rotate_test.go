@@ -3,6 +3,7 @@ package slogrotate
 import (
 	"errors"
 	"fmt"
+	"github.com/gofrs/flock"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -169,6 +170,80 @@ func TestSecondWriterOnlyReopens(t *testing.T) {
 	assert.Equal(t, map[string]string{
 		"error.log.2021-10-18": "a1\nb1\nb-late\n",
 		"error.log":            "a2\nb2\n",
+	}, files(t, dir))
+}
+
+// Every process but the one that rotates opens the new file without the
+// rollover lock once the shared state says the rotation is done, so the
+// followers at a boundary do not queue for the lock. Here the lock is held
+// by someone else throughout: b must still move to the new file, at once,
+// rather than time out and write on into the archive.
+func TestFollowerDoesNotNeedTheLock(t *testing.T) {
+	dir := tempDir(t)
+	path := filepath.Join(dir, "error.log")
+	clock := newClock(day1)
+	a := openTest(t, path, clock)
+	b := openTest(t, path, clock, WithLockTimeout(time.Minute))
+	writeLine(t, a, "a1")
+	writeLine(t, b, "b1")
+	clock.Add(24 * time.Hour)
+	writeLine(t, a, "a2") // a rotates
+
+	held := flock.New(path + ".lock")
+	locked, err := held.TryLock()
+	require.NoError(t, err)
+	require.True(t, locked)
+	defer held.Unlock()
+	done := make(chan error, 1)
+	go func() {
+		_, err := b.Write([]byte("b2\n"))
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		require.NoError(t, err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("b waited for the rollover lock to follow a rotation already done")
+	}
+	assert.Equal(t, map[string]string{
+		"error.log.2021-10-18": "a1\nb1\n",
+		"error.log":            "a2\nb2\n",
+	}, files(t, dir))
+}
+
+// A follower trusts the state only if it names the file at the path and
+// the current period: when it does not (here an outside tool replaced the
+// file after the rotation), b takes the lock and the locked protocol
+// decides.
+func TestFollowerDoubtsStaleState(t *testing.T) {
+	dir := tempDir(t)
+	path := filepath.Join(dir, "error.log")
+	clock := newClock(day1)
+	a := openTest(t, path, clock)
+	b := openTest(t, path, clock, WithLockTimeout(50*time.Millisecond), WithErrorHandler(func(error) {}))
+	writeLine(t, a, "a1")
+	writeLine(t, b, "b1")
+	clock.Add(24 * time.Hour)
+	writeLine(t, a, "a2") // a rotates
+	require.NoError(t, os.Rename(path, path+".moved"))
+	require.NoError(t, os.WriteFile(path, nil, 0o640))
+
+	held := flock.New(path + ".lock")
+	locked, err := held.TryLock()
+	require.NoError(t, err)
+	require.True(t, locked)
+	// Locked out, b cannot know what the file at the path holds: it writes
+	// on to the file it has, as after any failed rollover, rather than
+	// guess.
+	_, err = b.Write([]byte("b2\n"))
+	require.NoError(t, err)
+	require.NoError(t, held.Unlock())
+	clock.Add(2 * retryDelay)
+	writeLine(t, b, "b3") // with the lock: adopts the empty file
+	assert.Equal(t, map[string]string{
+		"error.log.2021-10-18": "a1\nb1\nb2\n",
+		"error.log.moved":      "a2\n",
+		"error.log":            "b3\n",
 	}, files(t, dir))
 }
 
