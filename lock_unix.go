@@ -73,6 +73,13 @@ func openLockFile(path string) (*os.File, error) {
 	return os.OpenFile(path, os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW, 0)
 }
 
+// readLockFile opens an existing lock file to read the shared state
+// without the lock; it never creates one, which is the locked protocol's
+// job (it also gives the file its mode).
+func readLockFile(path string) (*os.File, error) {
+	return os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
+}
+
 // lockFileFlag is how gofrs/flock opens the lock file.
 const lockFileFlag = os.O_RDWR | os.O_CREATE | syscall.O_NOFOLLOW
 

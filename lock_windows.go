@@ -151,7 +151,18 @@ func openAppend(path string, mode fs.FileMode) (*os.File, error) {
 // opened as itself, never followed (lockFileFlag), and refused here, as
 // O_NOFOLLOW refuses it on Unix.
 func openLockFile(path string) (*os.File, error) {
-	f, err := os.OpenFile(path, lockFileFlag, 0o644)
+	return openLockFileFlag(path, lockFileFlag)
+}
+
+// readLockFile opens an existing lock file to read the shared state
+// without the lock; it never creates one, which is the locked protocol's
+// job.
+func readLockFile(path string) (*os.File, error) {
+	return openLockFileFlag(path, os.O_RDONLY|windows.O_FILE_FLAG_OPEN_REPARSE_POINT)
+}
+
+func openLockFileFlag(path string, flag int) (*os.File, error) {
+	f, err := os.OpenFile(path, flag, 0o644)
 	if err != nil {
 		return nil, err
 	}

@@ -563,7 +563,7 @@ func (w *Writer) follow(now time.Time) bool {
 		// needs that process to go through it.
 		return false
 	}
-	lf, err := openLockFile(w.cfg.lockPath)
+	lf, err := readLockFile(w.cfg.lockPath)
 	if err != nil {
 		return false
 	}
