@@ -2,6 +2,8 @@
 
 package slogrotate
 
+import "time"
+
 // renameNoReplace renames oldpath to newpath unless newpath exists, in which
 // case it fails with an error matching fs.ErrExist. These systems have no
 // portable no-replace rename, so it links the new name (which fails if it
@@ -9,3 +11,7 @@ package slogrotate
 func renameNoReplace(oldpath, newpath string) error {
 	return linkRename(oldpath, newpath)
 }
+
+// pause sleeps for about d. (x/sys has no nanosleep for every one of these
+// systems; time.Sleep may round a short sleep up to a millisecond.)
+func pause(d time.Duration) { time.Sleep(d) }

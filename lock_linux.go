@@ -3,6 +3,7 @@ package slogrotate
 import (
 	"errors"
 	"os"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -20,4 +21,14 @@ func renameNoReplace(oldpath, newpath string) error {
 		return &os.LinkError{Op: "rename", Old: oldpath, New: newpath, Err: err}
 	}
 	return nil
+}
+
+// pause sleeps for about d. time.Sleep rounds a sleep shorter than a
+// millisecond up to the runtime timer's resolution (about a millisecond
+// here), which would make every poll of a busy rollover lock cost that
+// much; nanosleep blocks this thread for about the time asked (plus the
+// kernel's timer slack, 50µs by default).
+func pause(d time.Duration) {
+	ts := unix.NsecToTimespec(int64(d))
+	unix.Nanosleep(&ts, nil)
 }

@@ -316,3 +316,6 @@ func createExclusive(path string, mode fs.FileMode) (*os.File, error) {
 // syncDir does nothing: Windows cannot flush a directory through an
 // ordinary handle, and NTFS logs the rename in its own journal.
 func syncDir(string) {}
+
+// pause sleeps for about d.
+func pause(d time.Duration) { time.Sleep(d) }

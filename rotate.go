@@ -623,7 +623,7 @@ func (w *Writer) acquire(settled func() bool) (unlock func(), err error) {
 		if left <= 0 {
 			return nil, fmt.Errorf("slogrotate: lock %s: %w within %v; writing on to the current file", w.cfg.lockPath, errLockBusy, w.cfg.lockTimeout)
 		}
-		time.Sleep(min(delay, left))
+		pause(min(delay, left))
 	}
 }
 
