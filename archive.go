@@ -1,7 +1,7 @@
 package slogrotate
 
 import (
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -12,6 +12,7 @@ import (
 type archiveName struct {
 	name       string
 	period     time.Time
+	end        time.Time // the period's end, which MaxAge counts from
 	index      int
 	compressed bool
 }
@@ -38,7 +39,7 @@ func (c *config) parseArchive(base, name string) (archiveName, bool) {
 	a := archiveName{name: name}
 	rest, a.compressed = strings.CutSuffix(rest, ".gz")
 	if p, ok := c.parsePeriod(rest); ok {
-		a.period = p
+		a.period, a.end = p, c.schedule.next(p, c.loc)
 		return a, true
 	}
 	i := strings.LastIndexByte(rest, '.')
@@ -54,7 +55,7 @@ func (c *config) parseArchive(base, name string) (archiveName, bool) {
 	if !ok {
 		return archiveName{}, false
 	}
-	a.period, a.index = p, n
+	a.period, a.end, a.index = p, c.schedule.next(p, c.loc), n
 	return a, true
 }
 
@@ -87,28 +88,53 @@ func (c *config) expired(archives []archiveName, now time.Time) []archiveName {
 	if c.maxBackups == 0 && c.maxAge == 0 {
 		return nil
 	}
-	sort.Slice(archives, func(i, j int) bool {
-		a, b := archives[i], archives[j]
-		if !a.period.Equal(b.period) {
-			return a.period.After(b.period)
+	var out []archiveName
+	if c.maxBackups == 0 || len(archives) <= c.maxBackups {
+		// Not over the count even if no archive is there twice: age alone
+		// decides, archive by archive, and the sweep after every rollover
+		// need not sort thousands of archives to find that out.
+		if c.maxAge > 0 {
+			for _, a := range archives {
+				if c.tooOld(a, now) {
+					out = append(out, a)
+				}
+			}
+		}
+		return out
+	}
+	slices.SortFunc(archives, func(a, b archiveName) int {
+		if d := b.period.Compare(a.period); d != 0 {
+			return d
 		}
 		if a.index != b.index {
-			return a.index > b.index
+			return b.index - a.index
 		}
-		return a.compressed && !b.compressed
+		switch {
+		case a.compressed == b.compressed:
+			return 0
+		case a.compressed:
+			return -1
+		}
+		return 1
 	})
-	var out []archiveName
 	kept := 0
 	for i, a := range archives {
 		same := i > 0 && archives[i-1].period.Equal(a.period) && archives[i-1].index == a.index
 		if !same {
 			kept++
 		}
-		tooMany := c.maxBackups > 0 && kept > c.maxBackups
-		tooOld := c.maxAge > 0 && now.Sub(c.schedule.next(a.period, c.loc)) > c.maxAge
-		if tooMany || tooOld {
+		if kept > c.maxBackups || c.maxAge > 0 && c.tooOld(a, now) {
 			out = append(out, a)
 		}
 	}
 	return out
+}
+
+// tooOld reports whether a's period ended more than maxAge before now.
+func (c *config) tooOld(a archiveName, now time.Time) bool {
+	end := a.end
+	if end.IsZero() { // not made by parseArchive
+		end = c.schedule.next(a.period, c.loc)
+	}
+	return now.Sub(end) > c.maxAge
 }

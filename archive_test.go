@@ -111,6 +111,17 @@ func TestRetentionSelection(t *testing.T) {
 
 	c = testConfig(t)
 	assert.Empty(t, c.expired(parseAll(c, dir...), now), "no limits, nothing deleted")
+
+	// Seven files, six archives (the 15th is there twice): under both
+	// counts, only age decides.
+	for _, n := range []int{6, 7} {
+		c = testConfig(t, WithMaxBackups(n), WithMaxAge(50*time.Hour))
+		assert.Equal(t, []string{
+			"error.log.2021-10-14.gz", "error.log.2021-10-15", "error.log.2021-10-15.gz",
+		}, names(c.expired(parseAll(c, dir...), now)), "MaxBackups(%d)", n)
+		c = testConfig(t, WithMaxBackups(n))
+		assert.Empty(t, c.expired(parseAll(c, dir...), now), "MaxBackups(%d)", n)
+	}
 }
 
 // Size rollovers number a period's archives in the order they were made,

@@ -65,13 +65,41 @@ type janitor struct {
 	mu      sync.Mutex
 	pending []string // archives this process made, for OnRotate when not compressing
 
-	// firstSeen is when this janitor first listed each archive: no earlier
-	// than its rename, which is when late writes may arrive even into a
-	// file whose last write (mtime) is days old. Only the sweep touches it.
-	firstSeen map[string]time.Time
+	// names holds what the sweeps learned of the names in the log's
+	// directory that begin with its base name and a dot, so that a name is
+	// parsed once, not at every sweep: with thousands of archives, parsing
+	// their periods was most of a sweep. A sweep drops the names it did not
+	// list, so names never outgrows the directory, and a name that comes
+	// back is new. Only the sweep touches names, sweeps and archives.
+	names  map[string]listedName
+	sweeps uint64 // listings made, which listedName.sweep refers to
+	// archives is the array listedArchives reuses.
+	archives []archiveName
 }
 
+// A listedName is what the janitor knows of a name in the log's directory.
+type listedName struct {
+	kind    nameKind
+	archive archiveName // for an archive
+	// firstSeen is when this janitor first listed the name: no earlier
+	// than an archive's rename, which is when late writes may arrive even
+	// into a file whose last write (mtime) is days old.
+	firstSeen time.Time
+	sweep     uint64 // the last listing that had the name
+}
+
+type nameKind uint8
+
+const (
+	nameForeign nameKind = iota // not of this writer's naming: never touched
+	nameArchive
+	nameTmp // a compressor's temporary file
+)
+
 const tmpSuffix = ".gz.tmp"
+
+// listBatch is how many names a listing reads at a time.
+const listBatch = 1024
 
 func newJanitor(path string, cfg *config) *janitor {
 	lockPath := strings.TrimSuffix(cfg.lockPath, ".lock") + ".maint.lock"
@@ -161,79 +189,74 @@ func (j *janitor) sweep() time.Duration {
 	}
 	defer j.lock.Unlock()
 
+	j.awaitRollover()
 	dir, base := filepath.Split(j.path)
-	entries, err := os.ReadDir(filepath.Clean(dir))
+	dir = filepath.Clean(dir)
+	count, tmps, err := j.list(dir, base)
 	if err != nil {
 		j.cfg.onError(fmt.Errorf("slogrotate: list %s: %w", dir, err))
 		return retryDelay
 	}
-	var archives []archiveName
-	for _, e := range entries {
-		name := e.Name()
-		if strings.HasSuffix(name, tmpSuffix) {
-			if _, ok := j.cfg.parseArchive(base, strings.TrimSuffix(name, ".tmp")); ok {
-				// Nobody else holds the maintenance lock, so nobody is
-				// writing this file: a crashed compressor left it.
-				j.remove(filepath.Join(dir, name))
-			}
-			continue
-		}
-		if a, ok := j.cfg.parseArchive(base, name); ok {
-			archives = append(archives, a)
+	for _, name := range tmps {
+		// Nobody else holds the maintenance lock, so nobody is writing
+		// this file: a crashed compressor left it.
+		if j.remove(filepath.Join(dir, name)) {
+			delete(j.names, name)
 		}
 	}
 
 	var again time.Duration
-	seen := make(map[string]time.Time, len(archives))
-	for _, a := range archives {
-		full := filepath.Join(dir, a.name)
-		if t, ok := j.firstSeen[full]; ok {
-			seen[full] = t
-		} else {
-			seen[full] = time.Now()
+	later := func(wait time.Duration) {
+		if again == 0 || wait < again {
+			again = wait
 		}
 	}
-	j.firstSeen = seen
+	grace := j.grace()
 	ripe := func(name string) bool {
+		seen, ok := j.names[filepath.Base(name)]
+		if !ok {
+			// Made since the listing, or missed by it (an archive for
+			// OnRotate): its rename may be only just past.
+			later(grace + 10*time.Millisecond)
+			return false
+		}
 		fi, err := os.Lstat(name)
 		if err != nil || !fi.Mode().IsRegular() {
 			return false
 		}
 		last := fi.ModTime()
-		if t, ok := seen[name]; !ok || t.After(last) {
-			last = t
+		if seen.firstSeen.After(last) {
+			last = seen.firstSeen
 		}
-		if age := time.Since(last); age < j.grace() {
-			if wait := j.grace() - age + 10*time.Millisecond; again == 0 || wait < again {
-				again = wait
-			}
+		if age := time.Since(last); age < grace {
+			later(grace - age + 10*time.Millisecond)
 			return false
 		}
 		return true
 	}
 
-	removed := map[string]bool{}
+	// Retention by count alone needs the archives only when there are too
+	// many, which most sweeps do not find: then there is nothing to sort.
+	var archives []archiveName
+	if j.cfg.compress || j.cfg.maxAge > 0 || j.cfg.maxBackups > 0 && count > j.cfg.maxBackups {
+		archives = j.listedArchives()
+	}
+	// What is removed here leaves names, so that compression skips it.
 	for _, a := range j.cfg.expired(archives, j.cfg.clock()) {
 		// A fresh archive may still take a late write; it goes next time.
-		if !ripe(filepath.Join(dir, a.name)) {
-			continue
-		}
-		if j.remove(filepath.Join(dir, a.name)) {
-			removed[a.name] = true
+		name := filepath.Join(dir, a.name)
+		if ripe(name) && j.remove(name) {
+			delete(j.names, a.name)
 		}
 	}
 
 	if j.cfg.compress {
-		have := map[string]bool{}
 		for _, a := range archives {
-			have[a.name] = !removed[a.name]
-		}
-		for _, a := range archives {
-			if a.compressed || removed[a.name] {
+			if _, ok := j.names[a.name]; a.compressed || !ok {
 				continue
 			}
 			src := filepath.Join(dir, a.name)
-			if have[a.name+".gz"] {
+			if _, ok := j.names[a.name+".gz"]; ok {
 				// Compressed by a process that died before removing the
 				// source. Under the rollover lock no rollover can be making
 				// an archive of this name meanwhile: it checks for the .gz
@@ -256,9 +279,7 @@ func (j *janitor) sweep() time.Duration {
 			gz, err := j.compress(src)
 			if err != nil {
 				j.cfg.onError(err)
-				if again == 0 || retryDelay < again {
-					again = retryDelay
-				}
+				later(retryDelay)
 				continue
 			}
 			if j.cfg.onRotate != nil {
@@ -285,6 +306,94 @@ func (j *janitor) sweep() time.Duration {
 		j.cfg.onRotate(name)
 	}
 	return again
+}
+
+// list reads the log's directory into names and returns how many archives
+// it has and its compressors' temporary files. It reads the names in
+// batches rather than with os.ReadDir, which makes a DirEntry of each, and
+// parses only names it has not seen before that begin as ours.
+func (j *janitor) list(dir, base string) (archives int, tmps []string, err error) {
+	f, err := os.Open(dir)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer f.Close()
+	if j.names == nil {
+		j.names = make(map[string]listedName)
+	}
+	j.sweeps++
+	sweep := j.sweeps
+	prefix := base + "."
+	listed := 0
+	for {
+		batch, err := f.Readdirnames(listBatch)
+		// Read after the batch, the time is no earlier than any first
+		// sight in it, and so than any of its renames.
+		now := time.Now()
+		for _, name := range batch {
+			if !strings.HasPrefix(name, prefix) {
+				continue
+			}
+			n, ok := j.names[name]
+			if !ok {
+				n = j.classify(base, name)
+				n.firstSeen = now
+			} else if n.sweep == sweep {
+				// A directory that changes while it is read may list a
+				// name twice.
+				continue
+			}
+			n.sweep = sweep
+			j.names[name] = n
+			listed++
+			switch n.kind {
+			case nameArchive:
+				archives++
+			case nameTmp:
+				tmps = append(tmps, name)
+			}
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return 0, nil, err
+		}
+	}
+	if listed < len(j.names) {
+		for name, n := range j.names {
+			if n.sweep != sweep {
+				delete(j.names, name)
+			}
+		}
+	}
+	return archives, tmps, nil
+}
+
+// listedArchives returns the archives of the last listing, in no order.
+func (j *janitor) listedArchives() []archiveName {
+	archives := j.archives[:0]
+	for _, n := range j.names {
+		if n.kind == nameArchive {
+			archives = append(archives, n.archive)
+		}
+	}
+	j.archives = archives
+	return archives
+}
+
+// classify tells what name, in the log's directory, is to the janitor.
+func (j *janitor) classify(base, name string) listedName {
+	if strings.HasSuffix(name, tmpSuffix) {
+		if _, ok := j.cfg.parseArchive(base, strings.TrimSuffix(name, ".tmp")); ok {
+			return listedName{kind: nameTmp}
+		}
+		return listedName{kind: nameForeign}
+	}
+	if a, ok := j.cfg.parseArchive(base, name); ok {
+		return listedName{kind: nameArchive, archive: a}
+	}
+	return listedName{kind: nameForeign}
 }
 
 func (j *janitor) remove(name string) bool {
@@ -383,6 +492,28 @@ func (j *janitor) compress(src string) (string, error) {
 		return "", err2
 	}
 	return dst, nil
+}
+
+// awaitRollover waits, for a while, until no rollover is under way. A
+// rollover wakes the janitor between its rename and its opening of the
+// new file; a listing meanwhile slows the rollover down (it holds the
+// directory against the file's creation, and competes for the CPU), with
+// thousands of archives to several times its usual length.
+func (j *janitor) awaitRollover() {
+	for range 100 {
+		ok, err := j.roll.TryLock()
+		if ok {
+			j.roll.Unlock()
+		}
+		if ok || err != nil {
+			return
+		}
+		select {
+		case <-j.stop:
+			return
+		case <-time.After(time.Millisecond):
+		}
+	}
 }
 
 // underRolloverLock runs f holding the rollover lock, waiting at most a

@@ -153,3 +153,132 @@ func TestOnRotateLogsThroughTheWriter(t *testing.T) {
 	}
 	assert.Contains(t, content(t, path), "uploaded error.log.2021-10-15\n")
 }
+
+// The sweep parses each name once, keeping it with when the name was first
+// listed, and sees what another process did between two sweeps: a name it
+// removed drops out, a name it made is parsed. Names this writer's naming
+// does not produce are never touched, and a dead compressor's temporary
+// file is removed.
+func TestSweepRemembersNames(t *testing.T) {
+	dir := tempDir(t)
+	path := filepath.Join(dir, "error.log")
+	old := time.Now().Add(-time.Hour)
+	create := func(suffixes ...string) {
+		t.Helper()
+		for _, s := range suffixes {
+			require.NoError(t, os.WriteFile(path+s, []byte(s+"\n"), 0o644))
+			require.NoError(t, os.Chtimes(path+s, old, old))
+		}
+	}
+	foreign := []string{".notes", ".2021-10-18.bak", ".2021-10-18.03", ".notes.gz.tmp"}
+	create(foreign...)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "other.log.2021-10-10"), nil, 0o644))
+	create(".2021-10-10", ".2021-10-11", ".2021-10-12.gz", ".2021-10-09.gz.tmp")
+	j := sweepJanitor(t, dir, WithMaxBackups(3), WithReopenCheck(10*time.Millisecond))
+	kinds := func() map[string]nameKind {
+		out := map[string]nameKind{}
+		for name, n := range j.names {
+			out[name] = n.kind
+		}
+		return out
+	}
+
+	j.sweep()
+	assert.Equal(t, map[string]nameKind{
+		"error.log.2021-10-10":     nameArchive,
+		"error.log.2021-10-11":     nameArchive,
+		"error.log.2021-10-12.gz":  nameArchive,
+		"error.log.notes":          nameForeign,
+		"error.log.2021-10-18.bak": nameForeign,
+		"error.log.2021-10-18.03":  nameForeign,
+		"error.log.notes.gz.tmp":   nameForeign,
+		"error.log.maint.lock":     nameForeign,
+		"error.log.lock":           nameForeign,
+	}, kinds(), "the temporary file is removed, other.log's name not kept")
+	_, err := os.Lstat(path + ".2021-10-09.gz.tmp")
+	assert.ErrorIs(t, err, os.ErrNotExist)
+	seen12 := j.names["error.log.2021-10-12.gz"].firstSeen
+
+	// Another process removes the 10th and makes the 13th and the 14th:
+	// one archive too many. The 11th, the oldest, was listed a grace
+	// period ago, so it goes; the new ones are only just listed.
+	require.NoError(t, os.Remove(path+".2021-10-10"))
+	create(".2021-10-13", ".2021-10-14")
+	time.Sleep(j.grace())
+	j.sweep()
+	assert.Equal(t, map[string]nameKind{
+		"error.log.2021-10-12.gz":  nameArchive,
+		"error.log.2021-10-13":     nameArchive,
+		"error.log.2021-10-14":     nameArchive,
+		"error.log.notes":          nameForeign,
+		"error.log.2021-10-18.bak": nameForeign,
+		"error.log.2021-10-18.03":  nameForeign,
+		"error.log.notes.gz.tmp":   nameForeign,
+		"error.log.maint.lock":     nameForeign,
+		"error.log.lock":           nameForeign,
+	}, kinds())
+	assert.Equal(t, seen12, j.names["error.log.2021-10-12.gz"].firstSeen, "first sight kept")
+	a := j.names["error.log.2021-10-14"].archive
+	assert.Equal(t, time.Date(2021, 10, 14, 0, 0, 0, 0, time.UTC), a.period)
+	assert.Equal(t, time.Date(2021, 10, 15, 0, 0, 0, 0, time.UTC), a.end)
+
+	left := map[string]bool{}
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	for _, e := range entries {
+		left[e.Name()] = true
+	}
+	for _, s := range foreign {
+		assert.True(t, left["error.log"+s], s)
+	}
+	assert.True(t, left["other.log.2021-10-10"])
+	assert.False(t, left["error.log.2021-10-11"], "the oldest is deleted")
+	assert.Len(t, left, len(foreign)+1+2+3) // and two lock files, and three archives
+}
+
+// sweepJanitor is a janitor of dir/error.log without its goroutine, for
+// tests that call sweep themselves.
+func sweepJanitor(tb testing.TB, dir string, opts ...Option) *janitor {
+	tb.Helper()
+	c := defaultConfig()
+	c.loc = time.UTC
+	c.onError = func(err error) { tb.Errorf("unexpected error: %v", err) }
+	for _, o := range opts {
+		o(&c)
+	}
+	path := filepath.Join(dir, "error.log")
+	require.NoError(tb, c.check(path))
+	return &janitor{
+		path: path,
+		cfg:  &c,
+		lock: flock.New(filepath.Join(dir, "error.log.maint.lock")),
+		roll: flock.New(filepath.Join(dir, "error.log.lock")),
+		stop: make(chan struct{}),
+	}
+}
+
+// BenchmarkSweep is the janitor's sweep after a rollover, with retention on
+// and never reached (WithMaxBackups(100000)), as in the benchmarks module's
+// BenchmarkRollover: it lists the directory and deletes nothing. The first
+// sweep, at Open, is not timed.
+func BenchmarkSweep(b *testing.B) {
+	for _, n := range []int{10, 10000} {
+		b.Run(fmt.Sprintf("archives=%d", n), func(b *testing.B) {
+			dir, err := os.MkdirTemp("", "slogrotate-")
+			require.NoError(b, err)
+			b.Cleanup(func() { os.RemoveAll(dir) })
+			day := time.Date(2021, 10, 18, 0, 0, 0, 0, time.UTC)
+			for i := 1; i <= n; i++ {
+				name := filepath.Join(dir, "error.log."+day.AddDate(0, 0, -i).Format("2006-01-02"))
+				require.NoError(b, os.WriteFile(name, []byte("x\n"), 0o644))
+			}
+			j := sweepJanitor(b, dir, WithMaxBackups(100000))
+			j.sweep()
+			b.ReportAllocs()
+			b.ResetTimer()
+			for range b.N {
+				j.sweep()
+			}
+		})
+	}
+}
