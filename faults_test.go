@@ -20,6 +20,7 @@ import (
 	"io/fs"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"runtime"
 	"sort"
@@ -255,7 +256,8 @@ func TestRolloverFailsHalfWay(t *testing.T) {
 // A fault child opens the log at SR_PATH with the options in SR_OPTS (see
 // childOptions) and writes records in logcheck's format, one Write each,
 // every SR_GAP, until SR_UNTIL (UnixNano) or until it is killed. Every
-// SR_BIG_EVERY-th record is padded to SR_BIG_SIZE bytes. It reports on
+// SR_BIG_EVERY-th record is padded to SR_BIG_SIZE bytes. SIGTERM ends the
+// run early, with Close. It reports on
 // standard output:
 //
 //	ERR <message>     each call of the error handler
@@ -315,7 +317,18 @@ func runFaultChild(string) int {
 	var maxLat time.Duration
 	unreported := 0
 	seq := 0
+	// SIGTERM ends the run like SR_UNTIL, with Close: a test that stops
+	// the child this way checks what Close leaves behind (no compressor's
+	// temporary file). Crashes are SIGKILL.
+	term := make(chan os.Signal, 1)
+	signal.Notify(term, syscall.SIGTERM)
+write:
 	for ; untilNS == 0 || time.Now().UnixNano() < untilNS; seq++ {
+		select {
+		case <-term:
+			break write
+		default:
+		}
 		body := pad
 		if bigEvery > 0 && seq%bigEvery == bigEvery-1 {
 			body = big
