@@ -25,6 +25,7 @@ type config struct {
 	reopenCheck time.Duration
 	lockTimeout time.Duration
 	clock       func() time.Time
+	wallClock   bool // clock is time.Now, which the writer may extend (Writer.now)
 	onError     func(error)
 	maxSize     int64
 	maxBackups  int
@@ -45,6 +46,7 @@ func defaultConfig() config {
 		reopenCheck: time.Second,
 		lockTimeout: 100 * time.Millisecond,
 		clock:       time.Now,
+		wallClock:   true,
 		flushEvery:  time.Second,
 	}
 }
@@ -125,7 +127,9 @@ func WithFileMode(mode fs.FileMode) Option {
 // other than the schedule ([Writer.Rotate]) and a file moved away by an
 // outside tool such as logrotate. Records written between the move and the
 // check go to the moved file. The default is one second; the check costs
-// one stat per interval, never one per record.
+// one stat per interval, never one per record. The check also reads the
+// wall clock afresh (between checks a write reads only the monotonic
+// clock), so a step of the system clock is seen within one interval.
 func WithReopenCheck(d time.Duration) Option {
 	return func(c *config) {
 		if d <= 0 {
@@ -161,7 +165,7 @@ func WithClock(now func() time.Time) Option {
 			c.fail("WithClock(nil): a clock function is required")
 			return
 		}
-		c.clock = now
+		c.clock, c.wallClock = now, false
 	}
 }
 

@@ -91,7 +91,10 @@ type Writer struct {
 	period    time.Time
 	periodEnd int64 // UnixNano at which f's period ends
 	nextCheck int64 // UnixNano of the next check that f is still at path
-	retryAt   int64 // UnixNano before which a failed rollover is not retried
+	// epoch is the last full reading of the default clock, which now
+	// extends with the monotonic clock.
+	epoch   time.Time
+	retryAt int64 // UnixNano before which a failed rollover is not retried
 	// deadline is the only field the write path reads: the earliest of
 	// periodEnd and nextCheck, but not before retryAt.
 	deadline int64
@@ -170,6 +173,7 @@ func Open(path string, opts ...Option) (*Writer, error) {
 		w.jan = newJanitor(path, &w.cfg)
 	}
 	now := cfg.clock()
+	w.epoch = now
 	// A lock file that is merely busy is no reason to fail: the writer
 	// writes on and rotates later. One that cannot be opened at all (a
 	// symlink planted in its place, no permission) would leave the log
@@ -212,10 +216,16 @@ func (w *Writer) write(p []byte, now time.Time) (int, error) {
 	if w.closed {
 		return 0, ErrClosed
 	}
-	if now.IsZero() {
-		now = w.cfg.clock()
+	read := now.IsZero()
+	if read {
+		now = w.now()
 	}
 	if now.UnixNano() >= w.deadline {
+		if read && w.cfg.wallClock {
+			// A rollover or a reopen check is decided on a full reading.
+			w.epoch = time.Now()
+			now = w.epoch
+		}
 		w.maintain(now)
 	}
 	if w.bufSize > 0 && len(p) < w.bufSize {
@@ -223,6 +233,20 @@ func (w *Writer) write(p []byte, now time.Time) (int, error) {
 	}
 	w.flushLocked() // keep the order of records
 	return w.emit(p)
+}
+
+// now is the time a write is placed by. With the default clock it is the
+// last full reading of time.Now, taken at least once per reopen-check
+// interval of writing (see write), plus the monotonic time elapsed since:
+// one clock read instead of time.Now's two, about 20 ns of the 120 ns a
+// buffered write costs. The wall clock and the monotonic clock advance at the same
+// rate (NTP slews both); they part only when the wall clock is stepped or
+// the machine sleeps, and the next full reading catches that up.
+func (w *Writer) now() time.Time {
+	if !w.cfg.wallClock {
+		return w.cfg.clock()
+	}
+	return w.epoch.Add(time.Since(w.epoch))
 }
 
 // emit writes p, one record or a batch of whole records, with one system

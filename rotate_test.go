@@ -545,3 +545,33 @@ func TestFileMovedDuringRollover(t *testing.T) {
 	require.Len(t, errs.all(), 1)
 	assert.ErrorIs(t, errs.all()[0], errVanished)
 }
+
+// With the default clock a write reads only the monotonic clock and adds
+// it to the last full reading, which is taken again at every deadline (a
+// rollover or a reopen check): that is what bounds how long a step of the
+// system clock can go unnoticed. The time it derives must track time.Now.
+func TestDefaultClockIsExtendedAndRefreshed(t *testing.T) {
+	dir := tempDir(t)
+	w, err := Open(filepath.Join(dir, "error.log"), WithReopenCheck(time.Hour))
+	require.NoError(t, err)
+	defer w.Close()
+	for range 1000 {
+		before := time.Now()
+		w.mu.Lock()
+		got := w.now()
+		w.mu.Unlock()
+		after := time.Now()
+		require.False(t, got.Before(before) || got.After(after), "derived %v outside [%v, %v]", got, before, after)
+	}
+
+	w.mu.Lock()
+	w.epoch = w.epoch.Add(-time.Minute) // as if the last full reading were old
+	stale := w.epoch
+	w.deadline = 0 // the next write reaches a deadline
+	w.mu.Unlock()
+	before := time.Now()
+	writeLine(t, w, "a")
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	assert.False(t, w.epoch.Before(before), "the write at the deadline took no full reading: epoch %v (was %v)", w.epoch, stale)
+}
