@@ -15,3 +15,8 @@ func renameNoReplace(oldpath, newpath string) error {
 // pause sleeps for about d. (x/sys has no nanosleep for every one of these
 // systems; time.Sleep may round a short sleep up to a millisecond.)
 func pause(d time.Duration) { time.Sleep(d) }
+
+// monotonicFollowsWall is false: not every one of these systems slews its
+// monotonic clock with the wall clock (macOS does not), so a write reads the
+// wall clock each time (see Writer.now).
+const monotonicFollowsWall = false

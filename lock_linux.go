@@ -32,3 +32,8 @@ func pause(d time.Duration) {
 	ts := unix.NsecToTimespec(int64(d))
 	unix.Nanosleep(&ts, nil)
 }
+
+// monotonicFollowsWall: Linux slews CLOCK_MONOTONIC, which Go's monotonic
+// clock reads, together with CLOCK_REALTIME when NTP adjusts the rate, so
+// between steps of the wall clock the two advance alike (see Writer.now).
+const monotonicFollowsWall = true

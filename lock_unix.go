@@ -76,8 +76,12 @@ func openLockFile(path string) (*os.File, error) {
 // readLockFile opens an existing lock file to read the shared state
 // without the lock; it never creates one, which is the locked protocol's
 // job (it also gives the file its mode).
-func readLockFile(path string) (*os.File, error) {
-	return os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
+func readLockFile(path string) (*os.File, error) { return openNoFollow(path) }
+
+// openExisting opens the log for appending if it exists; it never creates
+// it.
+func openExisting(path string) (*os.File, error) {
+	return os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
 }
 
 // lockFileFlag is how gofrs/flock opens the lock file.
@@ -123,10 +127,21 @@ func linkRename(oldpath, newpath string) error {
 	return nil
 }
 
-// openNoFollow opens an archive for reading, refusing a symlink planted in
-// its place.
+// openNoFollow opens an existing file for reading (an archive to compress,
+// the lock file to read the state without the lock), refusing a symlink
+// planted in its place (O_NOFOLLOW) and anything but a regular file.
+// O_NONBLOCK lets the open of a planted FIFO return instead of waiting for
+// a writer; on a regular file it changes nothing.
 func openNoFollow(path string) (*os.File, error) {
-	return os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		f.Close()
+		return nil, &fs.PathError{Op: "open", Path: path, Err: errNotRegular}
+	}
+	return f, nil
 }
 
 // createExclusive creates a new file with exactly mode; it fails if

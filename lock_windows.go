@@ -128,12 +128,22 @@ func statFile(f *os.File) (fileInfo, error) {
 // appending again. Access is governed by the ACL the directory passes on.
 // The handle is not inheritable.
 func openAppend(path string, mode fs.FileMode) (*os.File, error) {
+	return openAppendHow(path, windows.OPEN_ALWAYS)
+}
+
+// openExisting opens the log for appending, as openAppend does, if it
+// exists; it never creates it.
+func openExisting(path string) (*os.File, error) {
+	return openAppendHow(path, windows.OPEN_EXISTING)
+}
+
+func openAppendHow(path string, disposition uint32) (*os.File, error) {
 	p, err := winPath(path)
 	if err != nil {
 		return nil, &fs.PathError{Op: "open", Path: path, Err: err}
 	}
 	h, err := windows.CreateFile(p, windows.FILE_APPEND_DATA|windows.FILE_READ_ATTRIBUTES|windows.SYNCHRONIZE,
-		shareAll, nil, windows.OPEN_ALWAYS, windows.FILE_ATTRIBUTE_NORMAL, 0)
+		shareAll, nil, disposition, windows.FILE_ATTRIBUTE_NORMAL, 0)
 	if err != nil {
 		return nil, &fs.PathError{Op: "open", Path: path, Err: err}
 	}
@@ -319,3 +329,8 @@ func syncDir(string) {}
 
 // pause sleeps for about d.
 func pause(d time.Duration) { time.Sleep(d) }
+
+// monotonicFollowsWall is false: the performance counter behind Go's
+// monotonic clock is not slewed with the wall clock, so a write reads the
+// wall clock each time (see Writer.now).
+const monotonicFollowsWall = false

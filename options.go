@@ -127,9 +127,7 @@ func WithFileMode(mode fs.FileMode) Option {
 // other than the schedule ([Writer.Rotate]) and a file moved away by an
 // outside tool such as logrotate. Records written between the move and the
 // check go to the moved file. The default is one second; the check costs
-// one stat per interval, never one per record. The check also reads the
-// wall clock afresh (between checks a write reads only the monotonic
-// clock), so a step of the system clock is seen within one interval.
+// one stat per interval, never one per record.
 func WithReopenCheck(d time.Duration) Option {
 	return func(c *config) {
 		if d <= 0 {

@@ -15,7 +15,9 @@
 //     per record.
 //   - Under the lock a process decides from shared state kept in the lock
 //     file, not from its own memory: if another process already rotated it
-//     only reopens, and an archive name that is taken is never reused.
+//     only reopens, and an archive name that is taken is never reused. A
+//     process that finds the rotation done in that state, read without
+//     the lock, opens the new file without taking the lock at all.
 //
 // The protocol is in this file, top to bottom.
 package slogrotate
@@ -53,6 +55,10 @@ var (
 // testHook, if set by a test, is called at named points of the rollover so
 // that a test can stop or kill a process exactly there.
 var testHook func(stage string)
+
+// followHook, if set by a test, is called in follow between its stat of
+// the path and its open, where another process may rotate.
+var followHook func()
 
 // blankFragment is blankTail; a test replaces it to simulate a file system
 // that cannot overwrite in place.
@@ -216,16 +222,17 @@ func (w *Writer) write(p []byte, now time.Time) (int, error) {
 	if w.closed {
 		return 0, ErrClosed
 	}
-	read := now.IsZero()
-	if read {
-		now = w.now()
+	derived := false
+	if now.IsZero() {
+		now, derived = w.now()
+	}
+	if now.UnixNano() >= w.deadline && derived {
+		// Nothing is decided on a derived time: read the wall clock.
+		w.epoch = time.Now()
+		now = w.epoch
+		w.updateDeadline()
 	}
 	if now.UnixNano() >= w.deadline {
-		if read && w.cfg.wallClock {
-			// A rollover or a reopen check is decided on a full reading.
-			w.epoch = time.Now()
-			now = w.epoch
-		}
 		w.maintain(now)
 	}
 	if w.bufSize > 0 && len(p) < w.bufSize {
@@ -235,19 +242,24 @@ func (w *Writer) write(p []byte, now time.Time) (int, error) {
 	return w.emit(p)
 }
 
-// now is the time a write is placed by. With the default clock it is the
-// last full reading of time.Now, taken at least once per reopen-check
-// interval of writing (see write), plus the monotonic time elapsed since:
-// one clock read instead of time.Now's two, about 20 ns of the 120 ns a
-// buffered write costs. The wall clock and the monotonic clock advance at the same
-// rate (NTP slews both); they part only when the wall clock is stepped or
-// the machine sleeps, and the next full reading catches that up.
-func (w *Writer) now() time.Time {
-	if !w.cfg.wallClock {
-		return w.cfg.clock()
+// now is the time a write is placed by, and whether it was derived rather
+// than read. With the default clock on Linux it is the last full reading
+// of time.Now plus the monotonic time elapsed since: one clock read instead
+// of time.Now's two, about 20 ns of the 120 ns a buffered write costs. The
+// two clocks advance at the same rate (monotonicFollowsWall); they part
+// only when the wall clock is stepped or the machine sleeps, so the full
+// reading is renewed at least every epochLife of writing and before
+// anything is decided (see write and updateDeadline).
+func (w *Writer) now() (t time.Time, derived bool) {
+	if !w.cfg.wallClock || !monotonicFollowsWall {
+		return w.cfg.clock(), false
 	}
-	return w.epoch.Add(time.Since(w.epoch))
+	return w.epoch.Add(time.Since(w.epoch)), true
 }
+
+// epochLife bounds how long a derived time may lag a stepped wall clock or
+// a machine woken from sleep: a second of writing.
+const epochLife = time.Second
 
 // emit writes p, one record or a batch of whole records, with one system
 // call. Errors go to the error handler too.
@@ -343,6 +355,9 @@ func (w *Writer) updateDeadline() {
 	w.deadline = max(min(w.periodEnd, w.nextCheck), w.retryAt)
 	if w.oversize {
 		w.deadline = w.retryAt
+	}
+	if w.cfg.wallClock && monotonicFollowsWall {
+		w.deadline = min(w.deadline, w.epoch.UnixNano()+int64(epochLife))
 	}
 }
 
@@ -442,7 +457,9 @@ func (w *Writer) rollover(now time.Time, why reason) error {
 	// Without this shortcut the followers would take the lock in turn, and
 	// the last of eight would wait for seven rollovers.
 	var settled func() bool
-	if why == scheduled {
+	if why == scheduled && w.f != nil {
+		// (Open, with no file yet, takes the lock: it is where a lock
+		// file that cannot be opened for writing is reported.)
 		settled = func() bool { return w.follow(now) }
 		if settled() {
 			return nil
@@ -601,12 +618,24 @@ func (w *Writer) follow(now time.Time) bool {
 	if err != nil || live.id != st.id || w.cfg.maxSize > 0 && live.size >= w.cfg.maxSize {
 		return false
 	}
-	if w.f == nil || w.id != live.id {
-		if w.reopen() != nil || w.id != st.id {
-			// Moved or failed in between: the locked protocol sorts it out
-			// from whatever w.f now is.
+	if followHook != nil {
+		followHook()
+	}
+	if w.id != live.id {
+		// Only the very file the state names: if another process rotated
+		// it away since the stat, whatever is at the path now is not known
+		// to be this period's, and w.f stays as it was for the locked
+		// protocol to decide.
+		f, err := openExisting(w.path)
+		if err != nil {
 			return false
 		}
+		if info, err := statFile(f); err != nil || info.id != st.id {
+			f.Close()
+			return false
+		}
+		w.f.Close()
+		w.f, w.fd, w.id = f, f.Fd(), st.id
 	}
 	w.period = cur
 	w.periodEnd = w.cfg.schedule.next(cur, w.cfg.loc).UnixNano()

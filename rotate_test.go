@@ -211,6 +211,38 @@ func TestFollowerDoesNotNeedTheLock(t *testing.T) {
 	}, files(t, dir))
 }
 
+// A follower that finds the state current opens the file the state names
+// and nothing else. Here b's reopen check finds that a rotated early
+// (Rotate), and while b follows, the day ends and a rotates again: the file
+// b then finds at the path is the next day's. b's record, of the earlier
+// day, must not go there; b falls back to the locked protocol, which keeps
+// it in the file b had (an archive of its day).
+func TestFollowerOpensOnlyTheFileTheStateNames(t *testing.T) {
+	dir := tempDir(t)
+	path := filepath.Join(dir, "error.log")
+	clockA, clockB := newClock(day1), newClock(day1)
+	a := openTest(t, path, clockA)
+	b := openTest(t, path, clockB)
+	writeLine(t, a, "a1")
+	writeLine(t, b, "b1")
+	require.NoError(t, a.Rotate())
+	writeLine(t, a, "a2")
+
+	followHook = func() {
+		followHook = nil
+		clockA.Add(24 * time.Hour)
+		writeLine(t, a, "a3") // a rotates the day away under b's feet
+	}
+	defer func() { followHook = nil }()
+	clockB.Add(2 * time.Second) // past b's reopen check, still day 1
+	writeLine(t, b, "b2")
+	assert.Equal(t, map[string]string{
+		"error.log.2021-10-18":   "a1\nb1\nb2\n",
+		"error.log.2021-10-18.1": "a2\n",
+		"error.log":              "a3\n",
+	}, files(t, dir))
+}
+
 // A follower trusts the state only if it names the file at the path and
 // the current period: when it does not (here an outside tool replaced the
 // file after the rotation), b takes the lock and the locked protocol
@@ -546,11 +578,15 @@ func TestFileMovedDuringRollover(t *testing.T) {
 	assert.ErrorIs(t, errs.all()[0], errVanished)
 }
 
-// With the default clock a write reads only the monotonic clock and adds
-// it to the last full reading, which is taken again at every deadline (a
-// rollover or a reopen check): that is what bounds how long a step of the
-// system clock can go unnoticed. The time it derives must track time.Now.
+// With the default clock (on Linux) a write reads only the monotonic
+// clock and adds it to the last full reading, which is renewed at least
+// every epochLife: that is what bounds how long a step of the system clock
+// or a sleep of the machine can go unnoticed. The derived time must track
+// time.Now.
 func TestDefaultClockIsExtendedAndRefreshed(t *testing.T) {
+	if !monotonicFollowsWall {
+		t.Skip("this platform reads the wall clock for every write")
+	}
 	dir := tempDir(t)
 	w, err := Open(filepath.Join(dir, "error.log"), WithReopenCheck(time.Hour))
 	require.NoError(t, err)
@@ -558,20 +594,24 @@ func TestDefaultClockIsExtendedAndRefreshed(t *testing.T) {
 	for range 1000 {
 		before := time.Now()
 		w.mu.Lock()
-		got := w.now()
+		got, derived := w.now()
 		w.mu.Unlock()
 		after := time.Now()
+		require.True(t, derived)
 		require.False(t, got.Before(before) || got.After(after), "derived %v outside [%v, %v]", got, before, after)
 	}
 
+	// A full reading older than epochLife is renewed by the next write,
+	// although no rollover or reopen check (an hour away) is due.
 	w.mu.Lock()
-	w.epoch = w.epoch.Add(-time.Minute) // as if the last full reading were old
+	w.epoch = w.epoch.Add(-time.Minute)
+	w.updateDeadline()
 	stale := w.epoch
-	w.deadline = 0 // the next write reaches a deadline
 	w.mu.Unlock()
 	before := time.Now()
 	writeLine(t, w, "a")
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	assert.False(t, w.epoch.Before(before), "the write at the deadline took no full reading: epoch %v (was %v)", w.epoch, stale)
+	assert.False(t, w.epoch.Before(before), "the full reading was not renewed: epoch %v (was %v)", w.epoch, stale)
+	assert.Less(t, w.deadline, w.nextCheck, "the next renewal is before the reopen check")
 }

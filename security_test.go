@@ -92,6 +92,35 @@ func TestSymlinkAtLockFile(t *testing.T) {
 	check()
 }
 
+// A FIFO planted at the lock file's name must not hang a writer: opening
+// a FIFO for reading blocks until someone opens it for writing.
+func TestFIFOAtLockFile(t *testing.T) {
+	dir := tempDir(t)
+	path := filepath.Join(dir, "error.log")
+	clock := newClock(day1)
+	var errs errCollector
+	w, err := Open(path, WithLocation(time.UTC), WithClock(clock.Now), WithErrorHandler(errs.handle))
+	require.NoError(t, err)
+	defer w.Close()
+	writeLine(t, w, "a")
+	require.NoError(t, os.Remove(path+".lock"))
+	require.NoError(t, syscall.Mkfifo(path+".lock", 0o640))
+
+	clock.Add(24 * time.Hour)
+	done := make(chan error, 1)
+	go func() {
+		_, err := w.Write([]byte("b\n"))
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		require.NoError(t, err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("a write at the boundary hangs on a FIFO at the lock file's name")
+	}
+	require.NotEmpty(t, errs.all(), "the unusable lock file is reported")
+}
+
 // Symlinks planted at the names of archives, compressed archives and
 // compression's temporary files are neither written nor renamed onto: the
 // writer takes the next free name, and compression goes around them.

@@ -12,7 +12,10 @@ import (
 )
 
 // sharedState is what the processes sharing a log agree on, kept in the lock
-// file and read and written only under the rollover lock. It is what lets a
+// file and written only under the rollover lock. It is read under the lock,
+// and also without it by a process that only needs to know whether a
+// rollover is already done (Writer.follow): a read torn by a concurrent
+// write fails the checksum and sends that process to the lock. It is what lets a
 // process decide from facts rather than from its own memory, which may be
 // hours old.
 type sharedState struct {
