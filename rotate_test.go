@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -614,4 +615,69 @@ func TestDefaultClockIsExtendedAndRefreshed(t *testing.T) {
 	defer w.mu.Unlock()
 	assert.False(t, w.epoch.Before(before), "the full reading was not renewed: epoch %v (was %v)", w.epoch, stale)
 	assert.Less(t, w.deadline, w.nextCheck, "the next renewal is before the reopen check")
+}
+
+// With the default clock, whose time a write derives from the monotonic
+// clock between full readings, every record lands in the file of a period
+// between the clock before its Write and the clock after it: here across
+// at least two real one-second boundaries.
+func TestDefaultClockPlacesRecordsInTheirPeriod(t *testing.T) {
+	if testing.Short() {
+		t.Skip("writes across two real one-second boundaries")
+	}
+	dir := tempDir(t)
+	path := filepath.Join(dir, "error.log")
+	w, err := Open(path, WithLocation(time.UTC), WithSchedule(Every(time.Second)))
+	require.NoError(t, err)
+	type span struct{ before, after time.Time }
+	var spans []span
+	end := time.Now().Truncate(time.Second).Add(2*time.Second + 300*time.Millisecond)
+	for seq := 0; time.Now().Before(end); seq++ {
+		before := time.Now()
+		_, err := fmt.Fprintf(w, "%d\n", seq)
+		require.NoError(t, err)
+		spans = append(spans, span{before, time.Now()})
+		if seq%50 == 0 {
+			time.Sleep(time.Millisecond)
+		}
+	}
+	require.NoError(t, w.Close())
+
+	lf, err := os.Open(path + ".lock")
+	require.NoError(t, err)
+	st, ok, err := readState(lf)
+	lf.Close()
+	require.NoError(t, err)
+	require.True(t, ok)
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	start := func(t time.Time) time.Time { return w.cfg.schedule.start(t, w.cfg.loc) }
+	seen, archives, bad := 0, 0, 0
+	for _, e := range entries {
+		period := st.period
+		if e.Name() != "error.log" {
+			a, ok := w.cfg.parseArchive("error.log", e.Name())
+			if !ok {
+				continue
+			}
+			period = a.period
+			archives++
+		}
+		data, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		require.NoError(t, err)
+		for _, line := range strings.Fields(string(data)) {
+			seq, err := strconv.Atoi(line)
+			require.NoError(t, err)
+			s := spans[seq]
+			if period.Before(start(s.before)) || period.After(start(s.after)) {
+				if bad++; bad <= 10 {
+					t.Errorf("record %d, written between %v and %v, is in %s (period %v)", seq, s.before, s.after, e.Name(), period)
+				}
+			}
+			seen++
+		}
+	}
+	assert.Equal(t, len(spans), seen, "records read back")
+	assert.GreaterOrEqual(t, archives, 2, "boundaries crossed")
+	assert.Zero(t, bad, "misplaced records")
 }
