@@ -132,10 +132,14 @@ func TestOnRotateLogsThroughTheWriter(t *testing.T) {
 		WithErrorHandler(func(error) {}),
 		WithOnRotate(func(a string) {
 			<-opened
-			inside <- a
-			// Log until the writer is closed: Close runs meanwhile.
-			for {
-				if _, err := fmt.Fprintf(w, "uploaded %s\n", filepath.Base(a)); errors.Is(err, ErrClosed) {
+			// Log until the writer is closed: Close runs meanwhile, from
+			// the first record on.
+			for n := 0; ; n++ {
+				_, err := fmt.Fprintf(w, "uploaded %s\n", filepath.Base(a))
+				if n == 0 {
+					inside <- a
+				}
+				if errors.Is(err, ErrClosed) {
 					return
 				}
 			}
