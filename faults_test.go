@@ -811,10 +811,10 @@ func TestPermissionsTakenAway(t *testing.T) {
 	// A: the directory is not writable: no rename, no new file, no .gz.
 	require.NoError(t, os.Chmod(dir, 0o555))
 	p.waitErrs(t, 3*time.Second, "archive", "permission denied")
-	time.Sleep(1500 * time.Millisecond)
 	n := len(ourArchives(t, dir))
-	require.NoError(t, os.Chmod(dir, 0o755))
+	time.Sleep(1500 * time.Millisecond) // a rollover is retried every second
 	assert.Equal(t, n, len(ourArchives(t, dir)), "no archive was made while the directory was read-only")
+	require.NoError(t, os.Chmod(dir, 0o755))
 	grows("a rollover after write permission came back")
 
 	// B: the directory is not readable: rollovers go on, the janitor
