@@ -284,10 +284,10 @@ func runFaultChild(string) int {
 		out.Flush()
 		outMu.Unlock()
 	}
-	if stage := os.Getenv("SR_STOP_AT"); stage != "" {
+	if at := stage(os.Getenv("SR_STOP_AT")); at != "" {
 		skip, _ := strconv.Atoi(os.Getenv("SR_STOP_SKIP"))
-		testHook = func(s string) {
-			if s != stage {
+		testHook = func(s stage) {
+			if s != at {
 				return
 			}
 			if skip--; skip == -1 { // once

@@ -1,7 +1,6 @@
 package slogrotate
 
 import (
-	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
@@ -9,12 +8,72 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/gofrs/flock"
 )
+
+// expired picks, from the archives in dir, those that retention deletes:
+// all but the newest maxBackups, and those whose period ended more than
+// maxAge before now. An archive present both plain and compressed (a
+// compression cut short) counts once, and both files go together.
+func (c *config) expired(archives []archiveName, now time.Time) []archiveName {
+	if c.maxBackups == 0 && c.maxAge == 0 {
+		return nil
+	}
+	var out []archiveName
+	if c.maxBackups == 0 || len(archives) <= c.maxBackups {
+		// Not over the count even if no archive is there twice: age alone
+		// decides, archive by archive, and the sweep after every rollover
+		// need not sort thousands of archives to find that out.
+		if c.maxAge > 0 {
+			for _, a := range archives {
+				if c.tooOld(a, now) {
+					out = append(out, a)
+				}
+			}
+		}
+		return out
+	}
+	slices.SortFunc(archives, func(a, b archiveName) int {
+		if d := b.period.Compare(a.period); d != 0 {
+			return d
+		}
+		if a.index != b.index {
+			return b.index - a.index
+		}
+		switch {
+		case a.compressed == b.compressed:
+			return 0
+		case a.compressed:
+			return -1
+		}
+		return 1
+	})
+	kept := 0
+	for i, a := range archives {
+		same := i > 0 && archives[i-1].period.Equal(a.period) && archives[i-1].index == a.index
+		if !same {
+			kept++
+		}
+		if kept > c.maxBackups || c.maxAge > 0 && c.tooOld(a, now) {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// tooOld reports whether a's period ended more than maxAge before now.
+func (c *config) tooOld(a archiveName, now time.Time) bool {
+	end := a.end
+	if end.IsZero() { // not made by parseArchive
+		end = c.schedule.next(a.period, c.loc)
+	}
+	return now.Sub(end) > c.maxAge
+}
 
 // The janitor does the work a rollover leaves behind, off the write path:
 // deleting archives beyond the retention limits, compressing archives, and
@@ -402,96 +461,6 @@ func (j *janitor) remove(name string) bool {
 		return false
 	}
 	return true
-}
-
-var errGrew = errors.New("the archive grew while it was compressed; trying again later")
-
-// compress writes src.gz and removes src, as the type's comment describes.
-func (j *janitor) compress(src string) (string, error) {
-	dst := src + ".gz"
-	tmp := dst + ".tmp"
-	in, err := openNoFollow(src)
-	if err != nil {
-		return "", fmt.Errorf("slogrotate: compress: %w", err)
-	}
-	defer in.Close()
-	out, err := createExclusive(tmp, j.cfg.mode)
-	if err != nil {
-		return "", fmt.Errorf("slogrotate: compress: %w", err)
-	}
-	fail := func(err error) (string, error) {
-		out.Close()
-		os.Remove(tmp)
-		return "", fmt.Errorf("slogrotate: compress %s: %w", src, err)
-	}
-	zw := gzip.NewWriter(out)
-	buf := make([]byte, 256<<10)
-	var read int64
-	for first := true; ; first = false {
-		select {
-		case <-j.stop:
-			return fail(errors.New("writer closed"))
-		default:
-		}
-		n, rerr := in.Read(buf)
-		if n > 0 {
-			if _, err := zw.Write(buf[:n]); err != nil {
-				return fail(err)
-			}
-			read += int64(n)
-		}
-		if first && testHook != nil {
-			zw.Flush()
-			testHook("compressing")
-		}
-		if rerr == io.EOF {
-			break
-		}
-		if rerr != nil {
-			return fail(rerr)
-		}
-	}
-	if err := zw.Close(); err != nil {
-		return fail(err)
-	}
-	if err := out.Sync(); err != nil {
-		return fail(err)
-	}
-	if testHook != nil {
-		testHook("compressed")
-	}
-	if fi, err := in.Stat(); err != nil || fi.Size() != read {
-		return fail(errGrew)
-	}
-	// Windows will not remove a file this process still has open.
-	in.Close()
-	if err := out.Close(); err != nil {
-		os.Remove(tmp)
-		return "", fmt.Errorf("slogrotate: compress %s: %w", src, err)
-	}
-	// Between the rename and the removal, src's name is free for a
-	// rollover that has not seen the .gz yet; the rollover lock closes
-	// that window.
-	var err2 error
-	locked := j.underRolloverLock(func() {
-		if err := renameNoReplace(tmp, dst); err != nil {
-			os.Remove(tmp)
-			err2 = fmt.Errorf("slogrotate: compress: %w", err)
-			return
-		}
-		syncDir(filepath.Dir(dst))
-		if err := os.Remove(src); err != nil {
-			err2 = fmt.Errorf("slogrotate: compress: remove source: %w", err)
-		}
-	})
-	if !locked {
-		os.Remove(tmp)
-		return "", fmt.Errorf("slogrotate: compress %s: the rollover lock is busy; trying again later", src)
-	}
-	if err2 != nil {
-		return "", err2
-	}
-	return dst, nil
 }
 
 // awaitRollover waits, for a while, until no rollover is under way. A

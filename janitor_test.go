@@ -93,8 +93,8 @@ func TestCompressionSeesLateAppend(t *testing.T) {
 	cfg := testConfig(t, WithCompress())
 	j := &janitor{path: filepath.Join(dir, "error.log"), cfg: cfg, stop: make(chan struct{}),
 		roll: flock.New(filepath.Join(dir, "error.log.lock"))}
-	testHook = func(stage string) {
-		if stage == "compressed" {
+	testHook = func(s stage) {
+		if s == stageCompressed {
 			f, err := os.OpenFile(src, os.O_WRONLY|os.O_APPEND, 0)
 			require.NoError(t, err)
 			f.Write([]byte("late\n"))

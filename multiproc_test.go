@@ -111,9 +111,9 @@ func runChild() int {
 		to, _ := strconv.Atoi(b)
 		plan = append(plan, [2]int{from, to})
 	}
-	if stage := os.Getenv("SR_HANG"); stage != "" {
-		testHook = func(s string) {
-			if s == stage {
+	if hang := stage(os.Getenv("SR_HANG")); hang != "" {
+		testHook = func(s stage) {
+			if s == hang {
 				fmt.Println("HOLDING")
 				select {} // until the parent's SIGKILL
 			}

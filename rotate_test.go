@@ -3,7 +3,6 @@ package slogrotate
 import (
 	"errors"
 	"fmt"
-	"github.com/gofrs/flock"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -13,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/gofrs/flock"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -229,12 +230,15 @@ func TestFollowerOpensOnlyTheFileTheStateNames(t *testing.T) {
 	require.NoError(t, a.Rotate())
 	writeLine(t, a, "a2")
 
-	followHook = func() {
-		followHook = nil
+	testHook = func(s stage) {
+		if s != stageFollowing {
+			return
+		}
+		testHook = nil
 		clockA.Add(24 * time.Hour)
 		writeLine(t, a, "a3") // a rotates the day away under b's feet
 	}
-	defer func() { followHook = nil }()
+	defer func() { testHook = nil }()
 	clockB.Add(2 * time.Second) // past b's reopen check, still day 1
 	writeLine(t, b, "b2")
 	assert.Equal(t, map[string]string{
@@ -561,8 +565,8 @@ func TestFileMovedDuringRollover(t *testing.T) {
 	require.NoError(t, err)
 	defer w.Close()
 	writeLine(t, w, "a")
-	testHook = func(stage string) {
-		if stage == "stated" {
+	testHook = func(s stage) {
+		if s == stageStated {
 			testHook = nil
 			require.NoError(t, os.Rename(path, path+".1"))
 			require.NoError(t, os.WriteFile(path, nil, 0o640))

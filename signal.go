@@ -42,7 +42,3 @@ func HandleSignals(w *Writer, errs func(error)) (stop func()) {
 		}
 	})
 }
-
-// signalHook, if set by a test, is called after each signal HandleSignals
-// acted on, with the error the action returned (nil if it succeeded).
-var signalHook func(sig os.Signal, err error)

@@ -2,6 +2,17 @@
 
 package slogrotate
 
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"golang.org/x/sys/windows"
+)
+
 // The Windows side of the protocol. What it relies on, and what it cannot
 // promise, is in docs/platforms.md; windows_test.go tests it with real
 // processes.
@@ -21,28 +32,6 @@ package slogrotate
 //     file; the shared state lives from byte 1 (see stateOffset), because a
 //     LockFileEx lock is mandatory: even this process could not read or
 //     write byte 0 through its other handle.
-
-import (
-	"errors"
-	"io/fs"
-	"os"
-	"path/filepath"
-	"strings"
-	"time"
-
-	"golang.org/x/sys/windows"
-)
-
-// fileID identifies a file independently of its name: the volume serial
-// number and the 64-bit file index. (On ReFS the file index is only the low
-// half of a 128-bit id; NTFS, where logs live, has 64-bit ids.)
-type fileID struct{ hi, lo uint64 }
-
-type fileInfo struct {
-	id    fileID
-	size  int64
-	mtime time.Time
-}
 
 // shareAll lets other handles read, write, rename and delete the file.
 const shareAll = windows.FILE_SHARE_READ | windows.FILE_SHARE_WRITE | windows.FILE_SHARE_DELETE
@@ -334,3 +323,21 @@ func pause(d time.Duration) { time.Sleep(d) }
 // monotonic clock is not slewed with the wall clock, so a write reads the
 // wall clock each time (see Writer.now).
 const monotonicFollowsWall = false
+
+// setMode does nothing: Windows has no permission bits, only ACLs, which
+// the files inherit from their directory.
+func setMode(*os.File, fs.FileMode) {}
+
+func explainOpenError(err error) error { return err }
+
+// blankTail would overwrite the fragment a short write left; a handle
+// opened with FILE_APPEND_DATA only cannot write anywhere but at the end,
+// and NTFS fails a write to a full disk whole rather than short. The
+// caller falls back to starting its next record with a newline.
+func blankTail(fd uintptr, n int) error {
+	return errors.New("overwriting in place is not supported on Windows")
+}
+
+// unlinked reports false: a file deleted while a handle with delete sharing
+// is open keeps its name until the last handle closes.
+func unlinked(*os.File) bool { return false }

@@ -4,22 +4,14 @@ package slogrotate
 
 import (
 	"errors"
+	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"syscall"
-	"time"
 
 	"golang.org/x/sys/unix"
 )
-
-// fileID identifies a file independently of its name: device and inode.
-type fileID struct{ hi, lo uint64 }
-
-type fileInfo struct {
-	id    fileID
-	size  int64
-	mtime time.Time
-}
 
 func infoOf(fi fs.FileInfo) fileInfo {
 	st := fi.Sys().(*syscall.Stat_t)
@@ -166,4 +158,86 @@ func syncDir(dir string) {
 		d.Sync()
 		d.Close()
 	}
+}
+
+// setMode gives f exactly mode if it has other permission bits and this
+// process owns it; a file another user owns is left to its owner. The
+// umask applies when a file is created; this undoes it.
+func setMode(f *os.File, mode fs.FileMode) {
+	fi, err := f.Stat()
+	if err != nil || fi.Mode().Perm() == mode {
+		return
+	}
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok && int(st.Uid) != os.Geteuid() {
+		return
+	}
+	f.Chmod(mode)
+}
+
+// explainOpenError names the refusal to follow a symlink, which the
+// system reports only as "too many levels of symbolic links".
+func explainOpenError(err error) error {
+	if errors.Is(err, syscall.ELOOP) {
+		return fmt.Errorf("%w (it is a symbolic link, which slogrotate refuses to follow)", err)
+	}
+	return err
+}
+
+// blankTail overwrites, in place, the last n bytes that the O_APPEND
+// descriptor fd appended (the fragment a short write left) with spaces
+// ending in a newline. Those bytes are this process's own: O_APPEND placed
+// them at the end of the file under the file's lock and left the
+// descriptor's offset just after them, so no other record can be among
+// them. Overwriting allocated blocks needs no free space on most file
+// systems, so it works on the full disk that caused the short write.
+//
+// pwrite(2) on an O_APPEND descriptor appends on Linux, so the flag is
+// cleared for the overwrite and set again; the caller holds the writer's
+// mutex, so no other write uses the descriptor meanwhile. A file with the
+// append-only attribute refuses the clearing, and a copy-on-write file
+// system may have no space for the overwrite: the error makes the caller
+// fall back to starting its next record with a newline.
+func blankTail(fd uintptr, n int) error {
+	end, err := unix.Seek(int(fd), 0, io.SeekCurrent)
+	if err != nil {
+		return err
+	}
+	if n <= 0 || end < int64(n) {
+		return errors.New("no fragment to blank")
+	}
+	flags, err := unix.FcntlInt(fd, unix.F_GETFL, 0)
+	if err != nil {
+		return err
+	}
+	if _, err := unix.FcntlInt(fd, unix.F_SETFL, flags&^unix.O_APPEND); err != nil {
+		return err
+	}
+	blank := make([]byte, n)
+	for i := range blank {
+		blank[i] = ' '
+	}
+	blank[n-1] = '\n'
+	var werr error
+	for off := end - int64(n); len(blank) > 0; {
+		m, err := unix.Pwrite(int(fd), blank, off)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			werr = err
+			break
+		}
+		blank, off = blank[m:], off+int64(m)
+	}
+	if _, err := unix.FcntlInt(fd, unix.F_SETFL, flags); err != nil {
+		return errors.Join(errAppendLost, err)
+	}
+	return werr
+}
+
+// unlinked reports whether f has no name left in the file system: it was
+// deleted, or its directory was. Records written to it can never be read.
+func unlinked(f *os.File) bool {
+	var st unix.Stat_t
+	return unix.Fstat(int(f.Fd()), &st) == nil && st.Nlink == 0
 }

@@ -1,7 +1,7 @@
 package slogrotate
 
 import (
-	"slices"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -80,61 +80,42 @@ func periodNamed(s Schedule, layout string, loc *time.Location, text string) (ti
 	return time.Time{}, false
 }
 
-// expired picks, from the archives in dir, those that retention deletes:
-// all but the newest maxBackups, and those whose period ended more than
-// maxAge before now. An archive present both plain and compressed (a
-// compression cut short) counts once, and both files go together.
-func (c *config) expired(archives []archiveName, now time.Time) []archiveName {
-	if c.maxBackups == 0 && c.maxAge == 0 {
-		return nil
+// checkLayout rejects layouts that cannot name periods uniquely: each of a
+// run of consecutive periods must format to a name that parses back to
+// exactly that period. UTC is used so that daylight saving, which makes even
+// a good hourly layout repeat once a year, does not count against it; the
+// writer's next-free-name rule covers that hour.
+func checkLayout(layout string, s Schedule) error {
+	if strings.ContainsAny(layout, `/\`) || strings.ContainsRune(layout, 0) {
+		return fmt.Errorf("slogrotate: archive layout %q contains a path separator", layout)
 	}
-	var out []archiveName
-	if c.maxBackups == 0 || len(archives) <= c.maxBackups {
-		// Not over the count even if no archive is there twice: age alone
-		// decides, archive by archive, and the sweep after every rollover
-		// need not sort thousands of archives to find that out.
-		if c.maxAge > 0 {
-			for _, a := range archives {
-				if c.tooOld(a, now) {
-					out = append(out, a)
-				}
+	b := s.start(time.Date(2021, 1, 4, 0, 0, 0, 0, time.UTC), time.UTC)
+	seen := make(map[string]time.Time, 400)
+	for range 400 {
+		name := b.Format(layout)
+		if prev, dup := seen[name]; dup {
+			return fmt.Errorf("slogrotate: archive layout %q gives the periods starting %v and %v the same name %q; add finer fields to it",
+				layout, prev.Format(time.DateTime), b.Format(time.DateTime), name)
+		}
+		seen[name] = b
+		if back, ok := periodNamed(s, layout, time.UTC, name); !ok || !back.Equal(b) {
+			return fmt.Errorf("slogrotate: archive layout %q cannot be parsed back to the period it names (%q)", layout, name)
+		}
+		b = s.next(b, time.UTC)
+	}
+	// A run of consecutive periods does not show that a field which
+	// changes slowly is missing (the month, in an hourly layout): periods
+	// spread over the years must parse back to themselves too. (Up to
+	// 2068: Go reads a two-digit year as 1969 to 2068.)
+	for y := 2000; y <= 2068; y += 4 {
+		for m := 1; m <= 12; m++ {
+			b := s.start(time.Date(y+m%4, time.Month(m), 1+(y+7*m)%28, (y+5*m)%24, (y+11*m)%60, (y+13*m)%60, 0, time.UTC), time.UTC)
+			name := b.Format(layout)
+			if back, ok := periodNamed(s, layout, time.UTC, name); !ok || !back.Equal(b) {
+				return fmt.Errorf("slogrotate: archive layout %q cannot be parsed back to the period it names (%q, for the period starting %v); add the fields it leaves out",
+					layout, name, b.Format(time.DateTime))
 			}
 		}
-		return out
 	}
-	slices.SortFunc(archives, func(a, b archiveName) int {
-		if d := b.period.Compare(a.period); d != 0 {
-			return d
-		}
-		if a.index != b.index {
-			return b.index - a.index
-		}
-		switch {
-		case a.compressed == b.compressed:
-			return 0
-		case a.compressed:
-			return -1
-		}
-		return 1
-	})
-	kept := 0
-	for i, a := range archives {
-		same := i > 0 && archives[i-1].period.Equal(a.period) && archives[i-1].index == a.index
-		if !same {
-			kept++
-		}
-		if kept > c.maxBackups || c.maxAge > 0 && c.tooOld(a, now) {
-			out = append(out, a)
-		}
-	}
-	return out
-}
-
-// tooOld reports whether a's period ended more than maxAge before now.
-func (c *config) tooOld(a archiveName, now time.Time) bool {
-	end := a.end
-	if end.IsZero() { // not made by parseArchive
-		end = c.schedule.next(a.period, c.loc)
-	}
-	return now.Sub(end) > c.maxAge
+	return nil
 }

@@ -1,0 +1,39 @@
+package slogrotate
+
+import "os"
+
+// Test seams. Production code never sets them; a test sets them to stop or
+// kill a process at an exact point, or to simulate a fault that a real
+// file system cannot be made to show on demand. No production branch
+// depends on whether a seam is set: each is called where it stands and does
+// nothing when nil.
+
+// A stage names a point of the rollover protocol or of compression.
+type stage string
+
+const (
+	stageLocked      stage = "locked"      // the rollover lock is held
+	stageStated      stage = "stated"      // the live file was looked at
+	stageRenamed     stage = "renamed"     // the live file was archived
+	stageFollowing   stage = "following"   // follow, between its stat and its open
+	stageCompressing stage = "compressing" // compression read its first block
+	stageCompressed  stage = "compressed"  // the compressed file is synced
+)
+
+// testHook, if set, is called at each stage.
+var testHook func(stage)
+
+// reach calls testHook at s.
+func reach(s stage) {
+	if testHook != nil {
+		testHook(s)
+	}
+}
+
+// blankFragment is blankTail; a test replaces it to simulate a file system
+// that cannot overwrite in place.
+var blankFragment = blankTail
+
+// signalHook, if set, is called after each signal HandleSignals acted on,
+// with the error the action returned (nil if it succeeded).
+var signalHook func(sig os.Signal, err error)
