@@ -70,15 +70,13 @@ func TestBufferFlushesWhenIdle(t *testing.T) {
 func TestBufferFlushLevel(t *testing.T) {
 	dir := tempDir(t)
 	path := filepath.Join(dir, "error.log")
-	h, err := New(path, WithBuffer(4096), WithFlushInterval(time.Hour), WithFormat(Text),
-		WithReplaceAttr(func(_ []string, a slog.Attr) slog.Attr {
-			if a.Key == slog.TimeKey {
-				return slog.Attr{}
-			}
-			return a
-		}))
-	require.NoError(t, err)
-	defer h.Close()
+	w := openHandlerTest(t, path, WithBuffer(4096), WithFlushInterval(time.Hour))
+	h := NewTextHandler(w, &slog.HandlerOptions{ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+		if a.Key == slog.TimeKey {
+			return slog.Attr{}
+		}
+		return a
+	}})
 	log := slog.New(h).With("k", 1)
 	log.Info("info")
 	assert.Equal(t, "", content(t, path))
@@ -87,16 +85,19 @@ func TestBufferFlushLevel(t *testing.T) {
 
 	// WithFlushLevel lowers the bar.
 	path2 := filepath.Join(dir, "warn.log")
-	h2, err := New(path2, WithBuffer(4096), WithFlushInterval(time.Hour), WithFlushLevel(slog.LevelWarn))
-	require.NoError(t, err)
-	defer h2.Close()
-	slog.New(h2).Warn("careful")
+	w2 := openHandlerTest(t, path2, WithBuffer(4096), WithFlushInterval(time.Hour), WithFlushLevel(slog.LevelWarn))
+	slog.New(NewJSONHandler(w2, nil)).Warn("careful")
 	assert.Contains(t, content(t, path2), "careful")
 }
 
 func TestBufferBadInput(t *testing.T) {
-	for _, o := range []Option{WithBuffer(0), WithBuffer(MaxRecordSize + 1), WithFlushInterval(0), WithFlushLevel(nil)} {
+	for name, o := range map[string]Option{
+		"WithBuffer(0)":         WithBuffer(0),
+		"WithBuffer(1048577)":   WithBuffer(MaxRecordSize + 1),
+		"WithFlushInterval(0s)": WithFlushInterval(0),
+		"WithFlushLevel(nil)":   WithFlushLevel(nil),
+	} {
 		_, err := Open(filepath.Join(tempDir(t), "x.log"), o)
-		assert.Error(t, err)
+		assert.ErrorContains(t, err, name)
 	}
 }

@@ -9,7 +9,12 @@ import (
 	"path/filepath"
 )
 
-var errGrew = errors.New("the archive grew while it was compressed; trying again later")
+var (
+	errGrew = errors.New("the archive grew while it was compressed; trying again later")
+	// errStopped ends a compression abandoned by Close; it is not a fault
+	// (the next sweep in any process redoes the work) and is not reported.
+	errStopped = errors.New("the writer was closed")
+)
 
 // compress writes src.gz and removes src, as the type's comment describes.
 func (j *janitor) compress(src string) (string, error) {
@@ -35,7 +40,7 @@ func (j *janitor) compress(src string) (string, error) {
 	for first := true; ; first = false {
 		select {
 		case <-j.stop:
-			return fail(errors.New("writer closed"))
+			return fail(errStopped)
 		default:
 		}
 		n, rerr := in.Read(buf)

@@ -11,21 +11,20 @@ import (
 	"github.com/slogrotate/slogrotate"
 )
 
-// A handler for a log shared by every worker process of a service, rolled
-// over at local midnight.
-func ExampleNew() {
+// A log shared by every worker process of a service, rolled over at local
+// midnight, written through slog.
+func ExampleNewJSONHandler() {
 	dir, _ := os.MkdirTemp("", "example")
 	defer os.RemoveAll(dir)
 
-	h, err := slogrotate.New(filepath.Join(dir, "error.log"),
+	w, err := slogrotate.Open(filepath.Join(dir, "error.log"),
 		slogrotate.WithSchedule(slogrotate.Daily()),
-		slogrotate.WithLevel(slog.LevelWarn),
 	)
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer h.Close()
-	logger := slog.New(h)
+	defer w.Close()
+	logger := slog.New(slogrotate.NewJSONHandler(w, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	logger.Error("payment failed", "order", 1234)
 
 	data, _ := os.ReadFile(filepath.Join(dir, "error.log"))

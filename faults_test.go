@@ -1069,7 +1069,7 @@ func TestStoppedLockHolder(t *testing.T) {
 		p.finish(t, 10*time.Second)
 		if p != holder {
 			maxLat = max(maxLat, p.maxLat)
-			n := p.errCount(errLockBusy.Error())
+			n := p.errCount(ErrLockBusy.Error())
 			timeouts += n
 			assert.Greater(t, n, 0, "child %d never reported the lock it could not get", p.id)
 		}

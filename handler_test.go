@@ -3,7 +3,6 @@ package slogrotate
 import (
 	"bytes"
 	"encoding/json"
-	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -15,12 +14,19 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func TestHandlerPassesSlogtest(t *testing.T) {
-	dir := tempDir(t)
-	path := filepath.Join(dir, "app.log")
-	h, err := New(path)
+// openHandlerTest opens a Writer at path with opts, closed at the end of
+// the test.
+func openHandlerTest(t *testing.T, path string, opts ...Option) *Writer {
+	t.Helper()
+	w, err := Open(path, opts...)
 	require.NoError(t, err)
-	defer h.Close()
+	t.Cleanup(func() { w.Close() })
+	return w
+}
+
+func TestHandlerPassesSlogtest(t *testing.T) {
+	path := filepath.Join(tempDir(t), "app.log")
+	h := NewJSONHandler(openHandlerTest(t, path), nil)
 	offset := int64(0)
 	slogtest.Run(t, func(*testing.T) slog.Handler { return h }, func(t *testing.T) map[string]any {
 		data, err := os.ReadFile(path)
@@ -34,24 +40,23 @@ func TestHandlerPassesSlogtest(t *testing.T) {
 }
 
 func TestHandlerOptions(t *testing.T) {
-	dir := tempDir(t)
-	path := filepath.Join(dir, "app.log")
+	path := filepath.Join(tempDir(t), "app.log")
+	w := openHandlerTest(t, path)
 	level := new(slog.LevelVar)
 	level.Set(slog.LevelWarn)
-	h, err := New(path, WithFormat(Text), WithLevel(level), WithAddSource(),
-		WithReplaceAttr(func(_ []string, a slog.Attr) slog.Attr {
+	h := NewTextHandler(w, &slog.HandlerOptions{Level: level, AddSource: true,
+		ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
 			if a.Key == "secret" {
 				a.Value = slog.StringValue("***")
 			}
 			return a
-		}))
-	require.NoError(t, err)
+		}})
 	log := slog.New(h).With("svc", "api")
 	log.Info("dropped")
 	log.Warn("kept", "secret", "hunter2")
 	level.Set(slog.LevelDebug)
 	log.Debug("now visible")
-	require.NoError(t, h.Close())
+	require.NoError(t, w.Close())
 	data, err := os.ReadFile(path)
 	require.NoError(t, err)
 	lines := strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
@@ -63,55 +68,35 @@ func TestHandlerOptions(t *testing.T) {
 	assert.Contains(t, lines[1], `msg="now visible"`)
 }
 
-func TestWithHandler(t *testing.T) {
-	dir := tempDir(t)
-	path := filepath.Join(dir, "app.log")
-	h, err := New(path, WithHandler(func(w io.Writer) slog.Handler {
-		return slog.NewTextHandler(w, &slog.HandlerOptions{ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
-			if a.Key == slog.TimeKey {
-				return slog.Attr{}
-			}
-			return a
-		}})
-	}))
-	require.NoError(t, err)
-	slog.New(h).Info("hi", "k", 1)
-	require.NoError(t, h.Close())
+func TestNewHandlerWrapsAnyHandler(t *testing.T) {
+	path := filepath.Join(tempDir(t), "app.log")
+	w := openHandlerTest(t, path)
+	h := NewHandler(w, slog.NewTextHandler(w, &slog.HandlerOptions{ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+		if a.Key == slog.TimeKey {
+			return slog.Attr{}
+		}
+		return a
+	}}))
+	slog.New(h).WithGroup("g").Info("hi", "k", 1)
+	require.NoError(t, w.Close())
 	data, err := os.ReadFile(path)
 	require.NoError(t, err)
-	assert.Equal(t, "level=INFO msg=hi k=1\n", string(data))
-
-	_, err = New(path, WithHandler(func(io.Writer) slog.Handler { return nil }))
-	assert.ErrorContains(t, err, "nil handler")
+	assert.Equal(t, "level=INFO msg=hi g.k=1\n", string(data))
 }
 
 // Messages with newlines, invalid UTF-8 and control characters stay within
 // one line in both formats, so one record is always one line.
 func TestHostileMessagesStayOnOneLine(t *testing.T) {
-	for _, format := range []Format{JSON, Text} {
-		dir := tempDir(t)
-		path := filepath.Join(dir, "app.log")
-		h, err := New(path, WithFormat(format))
-		require.NoError(t, err)
+	for name, newHandler := range map[string]func(*Writer, *slog.HandlerOptions) *Handler{
+		"json": NewJSONHandler, "text": NewTextHandler,
+	} {
+		path := filepath.Join(tempDir(t), "app.log")
+		w := openHandlerTest(t, path)
 		msg := "line1\nline2\r\x00\x1b[31m\xff\xfe end"
-		slog.New(h).Error(msg, "k\nx", "v\n\xff")
-		require.NoError(t, h.Close())
+		slog.New(newHandler(w, nil)).Error(msg, "k\nx", "v\n\xff")
+		require.NoError(t, w.Close())
 		data, err := os.ReadFile(path)
 		require.NoError(t, err)
-		assert.Equal(t, 1, bytes.Count(data, []byte("\n")), "format %d: %q", format, data)
+		assert.Equal(t, 1, bytes.Count(data, []byte("\n")), "%s: %q", name, data)
 	}
-}
-
-// The Writer is reachable so other loggers can share the file.
-func TestHandlerWriterIsShared(t *testing.T) {
-	dir := tempDir(t)
-	path := filepath.Join(dir, "app.log")
-	h, err := New(path)
-	require.NoError(t, err)
-	_, err = io.WriteString(h.Writer(), "from another logger\n")
-	require.NoError(t, err)
-	require.NoError(t, h.Close())
-	data, err := os.ReadFile(path)
-	require.NoError(t, err)
-	assert.Equal(t, "from another logger\n", string(data))
 }

@@ -68,7 +68,7 @@ func itWriter() int {
 	stamp.Store(time.Now().UnixNano())
 	clock := func() time.Time { return time.Unix(0, stamp.Load()) }
 	opts := append(itOptions(os.Getenv(itOptsEnv)), WithClock(clock))
-	h, err := New(path, opts...)
+	w, err := Open(path, opts...)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "writer:", err)
 		return 2
@@ -81,7 +81,7 @@ func itWriter() int {
 			}
 			fmt.Printf("SIGNAL %s %d %d\n", strings.ReplaceAll(sig.String(), " ", "-"), time.Now().UnixNano(), seq.Load())
 		}
-		stop := HandleSignals(h.Writer(), nil)
+		stop := HandleSignals(w, nil)
 		defer stop()
 	}
 	stopped := make(chan struct{})
@@ -91,13 +91,13 @@ func itWriter() int {
 	}()
 	fmt.Println("READY")
 
-	log := slog.New(h)
+	log := slog.New(NewJSONHandler(w, nil))
 	pad := strings.Repeat("x", 60)
 	big := strings.Repeat("y", 16<<10) // spans pages: must stay whole too
 	for n := int64(0); ; n++ {
 		select {
 		case <-stopped:
-			if err := h.Close(); err != nil {
+			if err := w.Close(); err != nil {
 				fmt.Fprintln(os.Stderr, "writer:", err)
 				return 2
 			}

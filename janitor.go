@@ -336,6 +336,9 @@ func (j *janitor) sweep() time.Duration {
 			default:
 			}
 			gz, err := j.compress(src)
+			if errors.Is(err, errStopped) {
+				return 0
+			}
 			if err != nil {
 				j.cfg.onError(err)
 				later(retryDelay)

@@ -129,18 +129,18 @@ func runChild() int {
 	clock := func() time.Time { return time.Unix(0, now.Load()) }
 	opts := append(childOptions(os.Getenv("SR_OPTS")), WithClock(clock))
 	now.Store(time.Now().UnixNano())
-	h, err := New(path, opts...)
+	w, err := Open(path, opts...)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "child:", err)
 		return 2
 	}
-	log := slog.New(h)
+	log := slog.New(NewJSONHandler(w, nil))
 	pad := strings.Repeat("x", 60)
 	big := strings.Repeat("y", 64<<10)
 	seq := 0
-	for _, w := range plan {
-		time.Sleep(time.Until(at(w[0])))
-		for end := at(w[1]); time.Now().Before(end); seq++ {
+	for _, win := range plan {
+		time.Sleep(time.Until(at(win[0])))
+		for end := at(win[1]); time.Now().Before(end); seq++ {
 			body := pad
 			if seq%250 == 7 {
 				body = big // large records must stay whole too
@@ -151,7 +151,7 @@ func runChild() int {
 			time.Sleep(2 * time.Millisecond)
 		}
 	}
-	if err := h.Close(); err != nil {
+	if err := w.Close(); err != nil {
 		fmt.Fprintln(os.Stderr, "child:", err)
 		return 2
 	}

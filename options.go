@@ -53,16 +53,19 @@ func WithFlushInterval(d time.Duration) Option {
 	}
 }
 
-// WithFlushLevel makes a [Handler] over a buffered writer write out the
-// buffer right after each record at or above level, so that an error is in
-// the file before the process can crash. The default is [slog.LevelError].
+// WithFlushLevel sets the level at and above which a [Handler] over a
+// buffered writer writes the buffer out right after the record, so that an
+// error is in the file before the process can crash. The default is
+// [slog.LevelError]. It costs one write(2) per such record; a logger that
+// writes to the Writer directly rather than through a Handler does not
+// flush by level.
 func WithFlushLevel(level slog.Leveler) Option {
 	return func(c *config) {
 		if level == nil {
 			c.fail("WithFlushLevel(nil): a level is required")
 			return
 		}
-		c.handler.flushLevel = level
+		c.flushLevel = level
 	}
 }
 
@@ -90,7 +93,7 @@ type config struct {
 	onRotate    func(archive string)
 	bufSize     int
 	flushEvery  time.Duration
-	handler     handlerConfig
+	flushLevel  slog.Leveler
 	errs        []error
 }
 
@@ -104,6 +107,7 @@ func defaultConfig() config {
 		clock:       time.Now,
 		wallClock:   true,
 		flushEvery:  time.Second,
+		flushLevel:  slog.LevelError,
 	}
 }
 

@@ -119,7 +119,7 @@ func (w *Writer) rollover(now time.Time, why reason) error {
 		if live.size > 0 && (stale || early) {
 			i, err := w.archive(livePeriod, next, live.id)
 			switch {
-			case errors.Is(err, errVanished):
+			case errors.Is(err, ErrFileMoved):
 				// An outside tool moved the file between the stat and the
 				// rename: it is no longer ours to archive. Whatever is at
 				// the path now is opened below as the current period's.
@@ -244,7 +244,7 @@ func (w *Writer) acquire(settled func() bool) (unlock func(), err error) {
 		}
 		left := time.Until(deadline)
 		if left <= 0 {
-			return nil, fmt.Errorf("slogrotate: lock %s: %w within %v; writing on to the current file", w.cfg.lockPath, errLockBusy, w.cfg.lockTimeout)
+			return nil, fmt.Errorf("slogrotate: lock %s: %w within %v; writing on to the current file", w.cfg.lockPath, ErrLockBusy, w.cfg.lockTimeout)
 		}
 		pause(min(delay, left))
 	}
@@ -296,7 +296,7 @@ func (w *Writer) reopen() error {
 //
 // id is the identity of the file the caller decided to archive. If an
 // outside tool moved that file away before the rename, archive fails with
-// errVanished, and if it also put another file at the path, that file is
+// ErrFileMoved, and if it also put another file at the path, that file is
 // renamed back rather than archived under a period it does not hold.
 func (w *Writer) archive(period time.Time, next int, id fileID) (index int, err error) {
 	for i := next; ; i++ {
@@ -309,14 +309,14 @@ func (w *Writer) archive(period time.Time, next int, id fileID) (index int, err 
 			continue
 		}
 		if errors.Is(err, fs.ErrNotExist) {
-			return 0, fmt.Errorf("slogrotate: archive %s: %w", w.path, errVanished)
+			return 0, fmt.Errorf("slogrotate: archive %s: %w", w.path, ErrFileMoved)
 		}
 		if err != nil {
 			return 0, fmt.Errorf("slogrotate: archive: %w", err)
 		}
 		if got, err := statPath(name); err == nil && got.id != id {
 			renameNoReplace(name, w.path)
-			return 0, fmt.Errorf("slogrotate: archive %s: %w", w.path, errVanished)
+			return 0, fmt.Errorf("slogrotate: archive %s: %w", w.path, ErrFileMoved)
 		}
 		return i, nil
 	}

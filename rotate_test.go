@@ -418,7 +418,7 @@ func TestStateRoundTrip(t *testing.T) {
 	b := s.encode()
 	b[20] ^= 1
 	_, err = parseState(b)
-	assert.ErrorIs(t, err, errBadState)
+	assert.ErrorIs(t, err, ErrBadState)
 }
 
 func TestBadInput(t *testing.T) {
@@ -448,7 +448,6 @@ func TestBadInput(t *testing.T) {
 		{"file mode", "x.log", []Option{WithFileMode(fs.ModeDir | 0o644)}, "only permission bits"},
 		{"reopen check", "x.log", []Option{WithReopenCheck(0)}, "WithReopenCheck"},
 		{"lock timeout", "x.log", []Option{WithLockTimeout(-1)}, "WithLockTimeout"},
-		{"format", "x.log", []Option{WithFormat(Format(9))}, "unknown format"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -580,7 +579,7 @@ func TestFileMovedDuringRollover(t *testing.T) {
 		"error.log":   "b\n",
 	}, files(t, dir))
 	require.Len(t, errs.all(), 1)
-	assert.ErrorIs(t, errs.all()[0], errVanished)
+	assert.ErrorIs(t, errs.all()[0], ErrFileMoved)
 }
 
 // With the default clock (on Linux) a write reads only the monotonic

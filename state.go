@@ -43,8 +43,6 @@ const (
 	stateFormat = 1
 )
 
-var errBadState = errors.New("unreadable shared state")
-
 // encode renders the state as one line with a checksum, so that a torn or
 // foreign lock file is detected instead of trusted.
 func (s sharedState) encode() []byte {
@@ -52,24 +50,24 @@ func (s sharedState) encode() []byte {
 	return fmt.Appendf(nil, "%s %08x\n", body, crc32.ChecksumIEEE([]byte(body)))
 }
 
-// parseState parses what encode wrote. Anything else is errBadState.
+// parseState parses what encode wrote. Anything else is ErrBadState.
 func parseState(b []byte) (sharedState, error) {
 	line, _, ok := strings.Cut(string(b), "\n")
 	if !ok {
-		return sharedState{}, errBadState
+		return sharedState{}, ErrBadState
 	}
 	i := strings.LastIndexByte(line, ' ')
 	if i < 0 {
-		return sharedState{}, errBadState
+		return sharedState{}, ErrBadState
 	}
 	body, sum := line[:i], line[i+1:]
 	want, err := strconv.ParseUint(sum, 16, 32)
 	if err != nil || len(sum) != 8 || uint32(want) != crc32.ChecksumIEEE([]byte(body)) {
-		return sharedState{}, errBadState
+		return sharedState{}, ErrBadState
 	}
 	f := strings.Split(body, " ")
 	if len(f) != 5 || f[0] != stateMagic || f[1] != strconv.Itoa(stateFormat) {
-		return sharedState{}, errBadState
+		return sharedState{}, ErrBadState
 	}
 	ns, err1 := strconv.ParseInt(f[2], 10, 64)
 	hi, lo, _ := strings.Cut(f[3], ":")
@@ -77,11 +75,11 @@ func parseState(b []byte) (sharedState, error) {
 	l, err3 := strconv.ParseUint(lo, 10, 64)
 	next, err4 := strconv.Atoi(f[4])
 	if err := errors.Join(err1, err2, err3, err4); err != nil || next < 0 {
-		return sharedState{}, errBadState
+		return sharedState{}, ErrBadState
 	}
 	s := sharedState{period: time.Unix(0, ns), id: fileID{h, l}, next: next}
 	if string(s.encode()) != line+"\n" {
-		return sharedState{}, errBadState // a number not written the way encode writes it
+		return sharedState{}, ErrBadState // a number not written the way encode writes it
 	}
 	return s, nil
 }

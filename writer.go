@@ -76,18 +76,6 @@ func (w *Writer) flushLocked() error {
 // write(2) of up to this size to a local file is appended whole.
 const MaxRecordSize = 1 << 20
 
-var (
-	// ErrRecordTooLarge is returned for a write longer than MaxRecordSize.
-	ErrRecordTooLarge = errors.New("slogrotate: record larger than MaxRecordSize")
-	// ErrClosed is returned by writes to a closed Writer.
-	ErrClosed = errors.New("slogrotate: writer is closed")
-
-	errNotRegular = errors.New("not a regular file")
-	errAppendLost = errors.New("could not set O_APPEND again")
-	errLockBusy   = errors.New("lock held by another process")
-	errVanished   = errors.New("the file was moved away by another program during the rollover")
-)
-
 func blanked(err error) string {
 	if err != nil {
 		return fmt.Sprintf("could not be blanked (%v): the next record starts with a newline", err)
@@ -100,10 +88,12 @@ func blanked(err error) string {
 // path with the same options.
 //
 // Each Write should carry exactly one whole record: it is written with one
-// system call and is never split across files or interleaved with another
-// process's record. Write does not buffer; when it returns without error
-// the record is in the operating system's page cache (call [Writer.Sync] to
-// force it to the disk).
+// system call (alone, or in a batch of whole records with [WithBuffer]) and
+// is never split across files or interleaved with another process's
+// record. Without a buffer, when Write returns without error the record is
+// in the operating system's page cache, where it survives a crash of the
+// process; [Writer.Sync] forces it to the disk. With a buffer, it is there
+// once the batch is written (see [WithBuffer] for when).
 type Writer struct {
 	path string
 	cfg  config
@@ -149,7 +139,9 @@ type Writer struct {
 
 // Open opens the log at path for appending, creating it and its parent
 // directories if needed, and returns a Writer that rotates it. Every process
-// sharing the log must open it with the same schedule, layout and lock file.
+// sharing the log must open it with the same schedule, location, archive
+// layout and lock file; processes that disagree name and date archives
+// differently.
 //
 // If the file at path holds records of an earlier period (a process wrote
 // it yesterday and nobody has written since), Open archives it first.
@@ -194,7 +186,7 @@ func Open(path string, opts ...Option) (*Writer, error) {
 	// writes on and rotates later. One that cannot be opened at all (a
 	// symlink planted in its place, no permission) would leave the log
 	// unrotated forever, so Open reports it.
-	if err := w.rollover(now, scheduled); err != nil && (w.f == nil || !errors.Is(err, errLockBusy)) {
+	if err := w.rollover(now, scheduled); err != nil && (w.f == nil || !errors.Is(err, ErrLockBusy)) {
 		w.Close()
 		return nil, err
 	} else if err != nil {
@@ -209,12 +201,14 @@ func dirMode(mode fs.FileMode) fs.FileMode {
 	return mode | (mode&0o444)>>2
 }
 
+var _ io.WriteCloser = (*Writer)(nil)
+
 // Path returns the path of the live log file.
 func (w *Writer) Path() string { return w.path }
 
 // Write appends p as one record. It returns [ErrRecordTooLarge] if p is
-// longer than [MaxRecordSize] and [ErrClosed] after Close. Any error is
-// also passed to the error handler.
+// longer than [MaxRecordSize] and [ErrClosed] after Close. Every error but
+// ErrClosed is also passed to the error handler.
 func (w *Writer) Write(p []byte) (int, error) {
 	return w.write(p, time.Time{})
 }
@@ -389,6 +383,8 @@ func (w *Writer) Rotate() error {
 // Reopen closes the file this writer has open and opens the file at the
 // path, as after a rename by an outside tool. It is meant for a SIGUSR1
 // handler; without it the writer notices within the reopen-check interval.
+// Like any rollover, it first archives the file at the path if that file
+// holds records of a period that has ended.
 func (w *Writer) Reopen() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()

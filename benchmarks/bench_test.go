@@ -66,11 +66,11 @@ func targets() []target {
 	}
 	for _, kind := range []string{"slogrotate", "slogrotate-buffered"} {
 		ts = append(ts, target{kind + "-handler", func(path string) (slog.Handler, io.Closer, error) {
-			h, err := slogrotate.New(path, writers.SlogrotateOptions(kind, writers.Config{})...)
+			w, err := slogrotate.Open(path, writers.SlogrotateOptions(kind, writers.Config{})...)
 			if err != nil {
 				return nil, nil, err
 			}
-			return h, h, nil
+			return slogrotate.NewJSONHandler(w, nil), w, nil
 		}})
 	}
 	return ts
@@ -546,11 +546,12 @@ func TestLargeRecordsStayWhole(t *testing.T) {
 	var wg sync.WaitGroup
 	errs := make(chan error, writersN*perWriter)
 	for g := range writersN {
-		h, err := slogrotate.New(path, slogrotate.WithErrorHandler(nil), slogrotate.WithReplaceAttr(noTime))
+		w, err := slogrotate.Open(path, slogrotate.WithErrorHandler(nil))
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer h.Close()
+		defer w.Close()
+		h := slogrotate.NewJSONHandler(w, &slog.HandlerOptions{ReplaceAttr: noTime})
 		// Record g is the letter 'a'+g repeated, as a raw line or as the
 		// message of a JSON record; the JSON line is exactly 1 MiB too.
 		raw := bytes.Repeat([]byte{byte('a' + g)}, slogrotate.MaxRecordSize)
@@ -560,7 +561,7 @@ func TestLargeRecordsStayWhole(t *testing.T) {
 			logger := slog.New(h)
 			for i := range perWriter {
 				if i%2 == 0 {
-					if _, err := h.Writer().Write(raw); err != nil {
+					if _, err := w.Write(raw); err != nil {
 						errs <- err
 					}
 				} else {

@@ -59,7 +59,7 @@ func writer() int {
 	if os.Getenv(bufferEnv) == "1" {
 		opts = append(opts, slogrotate.WithBuffer(64<<10), slogrotate.WithFlushInterval(300*time.Millisecond))
 	}
-	h, err := slogrotate.New(os.Getenv(pathEnv), opts...)
+	w, err := slogrotate.Open(os.Getenv(pathEnv), opts...)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "writer:", err)
 		return 2
@@ -70,12 +70,12 @@ func writer() int {
 		close(stopped)
 	}()
 	fmt.Println("READY")
-	log := slog.New(h)
+	log := slog.New(slogrotate.NewJSONHandler(w, nil))
 	pad := strings.Repeat("x", 60)
 	for n := 0; ; n++ {
 		select {
 		case <-stopped:
-			if err := h.Close(); err != nil {
+			if err := w.Close(); err != nil {
 				fmt.Fprintln(os.Stderr, "writer:", err)
 				return 2
 			}

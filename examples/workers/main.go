@@ -96,12 +96,12 @@ func work(id string, s settings) int {
 	// microseconds before a boundary may open the next period's file.)
 	var now atomic.Int64 // the writer's background goroutine reads it too
 	clock := func() time.Time { return time.Unix(0, now.Load()) }
-	h, err := slogrotate.New(path, append(options(s), slogrotate.WithClock(clock))...)
+	lw, err := slogrotate.Open(path, append(options(s), slogrotate.WithClock(clock))...)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "worker:", err)
 		return 1
 	}
-	log := slog.New(h)
+	log := slog.New(slogrotate.NewJSONHandler(lw, nil))
 	w, _ := strconv.Atoi(id)
 	end := time.Now().Add(s.duration)
 	seq := 0
@@ -116,7 +116,7 @@ func work(id string, s settings) int {
 		}
 		time.Sleep(s.pace)
 	}
-	if err := h.Close(); err != nil {
+	if err := lw.Close(); err != nil {
 		fmt.Fprintln(os.Stderr, "worker:", err)
 		return 1
 	}

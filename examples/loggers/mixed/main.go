@@ -73,20 +73,19 @@ func main() {
 // run logs from all four loggers at once, for d, into the log at path, and
 // returns how many records each wrote.
 func run(path string, d, every time.Duration) (map[string]int, error) {
-	// One Handler; its Writer is what the other loggers share.
-	h, err := slogrotate.New(path,
+	// One Writer, which all four loggers share.
+	w, err := slogrotate.Open(path,
 		slogrotate.WithSchedule(slogrotate.Every(every)),
 		slogrotate.WithLocation(time.UTC),
 	)
 	if err != nil {
 		return nil, err
 	}
-	defer h.Close()
-	w := h.Writer()
+	defer w.Close()
 
 	// slog: every record to the file; warnings and errors also to stderr.
 	slogger := slog.New(slog.NewMultiHandler(
-		h,
+		slogrotate.NewJSONHandler(w, nil),
 		slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}),
 	)).With("logger", "slog")
 

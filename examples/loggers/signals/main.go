@@ -35,18 +35,18 @@ func main() {
 	path := flag.String("log", filepath.Join(os.TempDir(), "slogrotate-signals", "app.log"), "log file")
 	flag.Parse()
 
-	h, err := slogrotate.New(*path)
+	w, err := slogrotate.Open(*path)
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer h.Close()
+	defer w.Close()
 	// Stop handling the signals before the deferred Close.
-	stop := slogrotate.HandleSignals(h.Writer(), func(err error) {
+	stop := slogrotate.HandleSignals(w, func(err error) {
 		fmt.Fprintln(os.Stderr, "signals:", err)
 	})
 	defer stop()
 
-	logger := slog.New(h)
+	logger := slog.New(slogrotate.NewJSONHandler(w, nil))
 	pid := os.Getpid()
 	fmt.Fprintf(os.Stderr, "pid %d logging to %s\n  kill -HUP %d  rotates\n  kill -USR1 %d reopens\n  kill %d  stops\n",
 		pid, *path, pid, pid, pid)

@@ -1,0 +1,40 @@
+package slogrotate
+
+import "errors"
+
+// The errors a caller may want to tell apart, in what a Writer method
+// returns or in what the error handler receives (see [WithErrorHandler]).
+// They are wrapped with the path and the operation that met them: test for
+// them with [errors.Is].
+var (
+	// ErrRecordTooLarge is returned for a write longer than [MaxRecordSize].
+	ErrRecordTooLarge = errors.New("slogrotate: record larger than MaxRecordSize")
+
+	// ErrClosed is returned by the methods of a closed Writer. It is not
+	// passed to the error handler: writing after Close is the caller's
+	// mistake, not a fault of the log.
+	ErrClosed = errors.New("slogrotate: writer is closed")
+
+	// ErrLockBusy reports that another process held the rollover lock for
+	// longer than the lock timeout (see [WithLockTimeout]). The writer
+	// writes on to the file it has and tries again shortly; it is
+	// transient, and a handler that filters errors may count it rather
+	// than raise an alarm.
+	ErrLockBusy = errors.New("lock held by another process")
+
+	// ErrFileMoved reports that another program (logrotate, an operator)
+	// moved the live file away while a rollover was archiving it. The
+	// writer leaves that file alone and writes to whatever is at the path.
+	ErrFileMoved = errors.New("the file was moved away by another program during the rollover")
+
+	// ErrBadState reports that the lock file held something other than the
+	// state a Writer writes (torn by a crash, or written by someone else).
+	// The rollover decides from the files alone and replaces the state.
+	ErrBadState = errors.New("unreadable shared state")
+)
+
+// Errors that stay inside the package.
+var (
+	errNotRegular = errors.New("not a regular file")
+	errAppendLost = errors.New("could not set O_APPEND again")
+)
