@@ -27,6 +27,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -306,7 +307,11 @@ func runFaultChild(string) int {
 		repMu.Unlock()
 		say("ERR %s", strings.ReplaceAll(err.Error(), "\n", " "))
 	}
-	opts := append(childOptions(os.Getenv("SR_OPTS")), WithErrorHandler(onError))
+	// The writer's clock is the time stamped into the record being written.
+	var stamp atomic.Int64
+	stamp.Store(time.Now().UnixNano())
+	clock := func() time.Time { return time.Unix(0, stamp.Load()) }
+	opts := append(childOptions(os.Getenv("SR_OPTS")), WithErrorHandler(onError), WithClock(clock))
 	w, err := Open(path, opts...)
 	if err != nil {
 		say("OPENFAILED %v", err)
@@ -338,7 +343,8 @@ write:
 		repMu.Lock()
 		before := reported
 		repMu.Unlock()
-		_, err := w.write(rec, now)
+		stamp.Store(now.UnixNano())
+		_, err := w.Write(rec)
 		if lat := time.Since(now); lat > maxLat {
 			maxLat = lat
 		}

@@ -8,10 +8,12 @@ import (
 	"time"
 )
 
-// retryDelay is how long a writer waits after a failed rollover before it
-// tries again, so that a persistent fault costs one attempt a second rather
-// than one per record.
-const retryDelay = time.Second
+// The rollover protocol, top to bottom: the facts a rollover gathers, the
+// decision it makes from them (decide, a pure function), and the effects
+// that carry the decision out (rollover under the lock, follow without
+// it). Every process that reaches a boundary decides from the same facts,
+// kept on disk rather than in its memory, so that all of them end with the
+// same file open and exactly one of them renamed it.
 
 // Why a rollover is attempted.
 type reason int
@@ -22,198 +24,310 @@ const (
 	sized                   // the file reached WithMaxSize
 )
 
-// rollover is the protocol. Under the lock it works out which period the
-// file at the path holds, archives that file if its period is over (or, for
-// Rotate, if it is the file this writer has open, and for the size limit,
-// if it is over the limit), makes sure a live
-// file exists, and points w.f at it. Every process that reaches it for the
-// same boundary ends with the same file open, and exactly one of them did
-// the rename.
+// How soon a failed rollover is tried again.
+const (
+	// retryDelay is for faults that persist: no permission, no space, a
+	// lock file that cannot be opened. Retrying once a second rather than
+	// at every record keeps such a fault from costing system calls per
+	// record.
+	retryDelay = time.Second
+	// busyRetry is for a rollover lock that another process held past the
+	// lock timeout. The holder is stopped or slow, not broken: once it is
+	// done, every process must be on the new file within milliseconds.
+	// Each retry is a read of the shared state and one try of the lock,
+	// without waiting (see Writer.maintain).
+	busyRetry = 5 * time.Millisecond
+)
+
+// facts is what a rollover knows when it decides.
+type facts struct {
+	why reason
+	cur time.Time // the period the clock is in
+
+	state sharedState // what the lock file says, if known
+	known bool
+
+	live        fileInfo  // the file at the path, if exists
+	exists      bool
+	livePeriodT time.Time // the period in which live was last written
+
+	own       fileID    // the file this writer has open, if open
+	open      bool
+	ownPeriod time.Time // the period this writer holds own for
+
+	maxSize int64 // WithMaxSize, or 0
+}
+
+// An action is what a rollover does to the files.
+type action int
+
+const (
+	keep        action = iota // w.f is the live file: nothing to open
+	adopt                     // open the file at the path, creating it if there is none
+	archiveLive               // archive the live file, then open a new one
+	writeOn                   // a later period's file is live: write on into w.f, its archive
+)
+
+// A plan is the decision of a rollover: an action, and the state the
+// processes share once it is carried out.
+type plan struct {
+	act action
+	// For archiveLive: the period the live file holds, and the first
+	// archive index that may be free for it.
+	archived time.Time
+	from     int
+	// The period the live file holds afterwards, and the first archive
+	// index that may be free for that period.
+	period time.Time
+	next   int
+}
+
+// decide is the protocol's decision. It has no side effects: the locked
+// rollover and the lock-free follow both ask it, so the shortcut is the
+// locked protocol's own conclusion.
+func decide(f facts) plan {
+	if !f.exists {
+		return plan{act: adopt, period: f.cur}
+	}
+	// Which period does the live file hold? The shared state says, if it
+	// speaks of this very file. Otherwise the file was put there behind
+	// the protocol's back (by an outside tool, or by a process that died
+	// before it could record it): its last write dates it, and an empty
+	// one belongs to the current period.
+	period, next := f.cur, 0
+	switch {
+	case f.known && f.state.id == f.live.id:
+		period, next = f.state.period, f.state.next
+	case f.live.size > 0:
+		period = f.livePeriodT
+	}
+	if period.After(f.cur) && f.open && f.ownPeriod.Equal(f.cur) {
+		// Another process whose clock read came after this writer's has
+		// rolled over. The file this writer holds is the archive of its
+		// write's period, where the write belongs; the later file is
+		// neither archived nor relabelled.
+		return plan{act: writeOn}
+	}
+	// Archive if the period is over, if Rotate asked and nobody beat this
+	// writer to it, or if the file is over the size limit (its real size,
+	// which every process writes). An empty file is never archived, so
+	// idle periods leave no empty archives.
+	stale := period.Before(f.cur)
+	early := f.why == forced && (!f.open || f.live.id == f.own) ||
+		f.maxSize > 0 && f.live.size >= f.maxSize
+	if f.live.size > 0 && (stale || early) {
+		return plan{act: archiveLive, archived: period, from: next, period: f.cur}
+	}
+	if stale {
+		period, next = f.cur, 0
+	}
+	if f.open && f.live.id == f.own {
+		return plan{act: keep, period: period, next: next}
+	}
+	return plan{act: adopt, period: period, next: next}
+}
+
+// afterArchive is p once the live file was archived with index i: the new
+// file is the current period's, and if the archive was of that period too
+// (a size rollover, Rotate), its next index is taken.
+func (p plan) afterArchive(i int) plan {
+	p.act, p.next = adopt, 0
+	if p.archived.Equal(p.period) {
+		p.next = i + 1
+	}
+	return p
+}
+
+// afterMove is p once the file to archive turned out to have been moved
+// away by someone else: whatever is at the path is opened as the current
+// period's.
+func (p plan) afterMove() plan {
+	p.act, p.next = adopt, 0
+	if p.archived.Equal(p.period) {
+		p.next = p.from
+	}
+	return p
+}
+
+// state is the shared state once p is carried out and id is the live file.
+func (p plan) state(id fileID) sharedState {
+	return sharedState{period: p.period, id: id, next: p.next}
+}
+
+// rollover gathers the facts under the rollover lock, decides, and carries
+// the decision out. It waits at most wait for the lock. On error, w.f is
+// left as it was (or opened without the lock if there was none) and the
+// next attempt is scheduled (see retryDelay and busyRetry).
 //
-// It must be called with w.mu held. On error, w.f is left as it was (or
-// opened without the lock if there was none), and the next attempt waits
-// retryDelay.
-func (w *Writer) rollover(now time.Time, why reason) error {
+// It must be called with w.mu held.
+func (w *Writer) rollover(now time.Time, why reason, wait time.Duration) error {
+	err := w.roll(now, why, wait)
+	w.busy = errors.Is(err, ErrLockBusy)
+	if err != nil {
+		retry := retryDelay
+		if w.busy {
+			retry = busyRetry
+		}
+		w.fallback(now, retry)
+	}
+	return err
+}
+
+func (w *Writer) roll(now time.Time, why reason, wait time.Duration) error {
+	cur := w.cfg.schedule.start(now, w.cfg.loc)
 	// At a boundary one process rotates and every other one only has to
 	// open the new file: it may do that without the lock once the shared
 	// state says the rotation is done, also while it waits for the lock.
 	// Without this shortcut the followers would take the lock in turn, and
-	// the last of eight would wait for seven rollovers.
-	var settled func() bool
-	if why == scheduled && w.f != nil {
-		// (Open, with no file yet, takes the lock: it is where a lock
-		// file that cannot be opened for writing is reported.)
-		settled = func() bool { return w.follow(now) }
-		if settled() {
-			return nil
-		}
+	// the last of eight would wait for seven rollovers. (Open, with no
+	// file yet, takes the lock: it is where a lock file that cannot be
+	// opened for writing is reported.)
+	canFollow := why == scheduled && w.f != nil
+	if canFollow && w.follow(now, cur) {
+		return nil
 	}
-	unlock, err := w.acquire(settled)
-	if err != nil {
-		w.fallback(now)
+	held, err := w.acquire(wait, func() bool { return canFollow && w.follow(now, cur) })
+	if err != nil || !held {
 		return err
 	}
-	if unlock == nil {
-		return nil // settled while waiting
-	}
-	defer unlock()
+	defer w.lock.Unlock()
 	reach(stageLocked)
 
 	lf, err := openLockFile(w.cfg.lockPath)
 	if err != nil {
-		w.fallback(now)
 		return fmt.Errorf("slogrotate: open lock file: %w", explainOpenError(err))
 	}
 	defer lf.Close()
 	// Whoever created the lock file, every process that may write the log
 	// must be able to open it: give it the log's mode if this process can.
 	setMode(lf, w.cfg.mode)
-	st, known, err := readState(lf)
+	f, err := w.gather(lf, why, cur)
 	if err != nil {
+		return err
+	}
+	reach(stageStated)
+	return w.carryOut(lf, f, decide(f), now)
+}
+
+// gather reads the facts under the lock. A shared state that cannot be
+// read is reported and treated as unknown: the files alone decide, and
+// the state is replaced.
+func (w *Writer) gather(lf *os.File, why reason, cur time.Time) (facts, error) {
+	f := w.ownFacts(why, cur)
+	var err error
+	if f.state, f.known, err = readState(lf); err != nil {
 		w.cfg.onError(err)
 	}
+	if err := w.statLive(&f); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return facts{}, fmt.Errorf("slogrotate: rotate: %w", err)
+	}
+	return f, nil
+}
 
-	cur := w.cfg.schedule.start(now, w.cfg.loc)
+// ownFacts are the facts this writer knows without looking at the disk.
+func (w *Writer) ownFacts(why reason, cur time.Time) facts {
+	return facts{
+		why: why, cur: cur,
+		own: w.id, open: w.f != nil, ownPeriod: w.period,
+		maxSize: w.cfg.maxSize,
+	}
+}
+
+// statLive adds what is at the path to f.
+func (w *Writer) statLive(f *facts) error {
 	live, err := statPath(w.path)
-	exists := err == nil
-	reach(stageStated)
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		w.fallback(now)
-		return fmt.Errorf("slogrotate: rotate: %w", err)
+	if err != nil {
+		return err
 	}
-
-	// Which period does the live file hold? The shared state says, if it
-	// speaks of this very file. Otherwise the file was put there behind the
-	// protocol's back (by an outside tool, or by a process that died before
-	// it could record it): its last write dates it, and an empty one belongs
-	// to the current period.
-	livePeriod := cur
-	next := 0 // first archive index that may be free for livePeriod
-	if exists {
-		switch {
-		case known && st.id == live.id:
-			livePeriod = st.period
-			next = st.next
-		case live.size > 0:
-			livePeriod = w.cfg.schedule.start(live.mtime, w.cfg.loc)
-		}
-		if livePeriod.After(cur) && w.f != nil && w.period.Equal(cur) {
-			// A later period's file is live already: another process whose
-			// clock read came after this write's has rolled over. The file
-			// this writer holds is the archive of this write's period, so
-			// the write belongs there, and this writer must neither archive
-			// nor relabel the later file; its first write of the later
-			// period reopens.
-			w.nextCheck = now.UnixNano() + int64(w.cfg.reopenCheck)
-			w.oversize = false
-			w.updateDeadline()
-			return nil
-		}
-		// Archive if the period is over, if Rotate asked and nobody beat
-		// this writer to it, or if the file is over the size limit (its
-		// real size, read here under the lock). An empty file is never
-		// archived, so idle periods leave no empty archives.
-		stale := livePeriod.Before(cur)
-		early := why == forced && (w.f == nil || live.id == w.id) ||
-			why == sized && live.size >= w.cfg.maxSize
-		if live.size > 0 && (stale || early) {
-			i, err := w.archive(livePeriod, next, live.id)
-			switch {
-			case errors.Is(err, ErrFileMoved):
-				// An outside tool moved the file between the stat and the
-				// rename: it is no longer ours to archive. Whatever is at
-				// the path now is opened below as the current period's.
-				w.cfg.onError(err)
-			case err != nil:
-				w.fallback(now)
-				return err
-			default:
-				if w.jan != nil {
-					w.jan.notify(w.cfg.archiveFile(w.path, livePeriod, i))
-				}
-				next = i + 1
-				reach(stageRenamed)
-			}
-			exists = false
-		}
-		if stale {
-			livePeriod, next = cur, 0
-		}
-	}
-	if !exists && !livePeriod.Equal(cur) {
-		livePeriod, next = cur, 0
-	}
-
-	if !exists || w.f == nil || live.id != w.id {
-		if err := w.reopen(); err != nil {
-			w.fallback(now)
-			return err
-		}
-	}
-
-	newState := sharedState{period: livePeriod, id: w.id, next: next}
-	if !known || !newState.period.Equal(st.period) || newState.id != st.id || newState.next != st.next {
-		if err := writeState(lf, newState); err != nil {
-			w.cfg.onError(err)
-		}
-	}
-	w.period = livePeriod
-	w.periodEnd = w.cfg.schedule.next(livePeriod, w.cfg.loc).UnixNano()
-	w.nextCheck = now.UnixNano() + int64(w.cfg.reopenCheck)
-	w.retryAt = 0
-	w.oversize = false
-	w.unchecked = 0
-	w.updateDeadline()
+	f.live, f.exists = live, true
+	f.livePeriodT = w.cfg.schedule.start(live.mtime, w.cfg.loc)
 	return nil
 }
 
-// follow is the rollover of a process that finds the work done: if the
-// shared state, read without the lock, names the file at the path as the
-// current period's live file, it opens that file and reports true. This is
-// what the locked protocol would conclude from the same state, which only
-// a process holding the lock writes. A state torn by a concurrent update
-// fails its checksum, and any doubt (no state, another period, a file
-// that is not the one the state names, one over the size limit) reports
-// false: the caller takes the lock.
-func (w *Writer) follow(now time.Time) bool {
+// carryOut makes plan p come true, under the lock.
+func (w *Writer) carryOut(lf *os.File, f facts, p plan, now time.Time) error {
+	switch p.act {
+	case writeOn:
+		w.commit(w.period, now)
+		return nil
+	case archiveLive:
+		i, err := w.archive(p.archived, p.from, f.live.id)
+		switch {
+		case errors.Is(err, ErrFileMoved):
+			w.cfg.onError(err)
+			p = p.afterMove()
+		case err != nil:
+			return err
+		default:
+			if w.jan != nil {
+				w.jan.notify(w.cfg.archiveFile(w.path, p.archived, i))
+			}
+			reach(stageRenamed)
+			p = p.afterArchive(i)
+		}
+	}
+	if p.act == adopt {
+		if err := w.reopen(); err != nil {
+			return err
+		}
+	}
+	if st := p.state(w.id); !f.known || !st.equal(f.state) {
+		if err := writeState(lf, st); err != nil {
+			w.cfg.onError(err)
+		}
+	}
+	w.commit(p.period, now)
+	return nil
+}
+
+// follow is the rollover of a process that finds the work done. It reads
+// the shared state without the lock (a state torn by a concurrent update
+// fails its checksum) and asks decide; if the plan changes neither the
+// files nor the state, it carries it out and reports true. Any doubt
+// reports false, and the caller takes the lock.
+func (w *Writer) follow(now, cur time.Time) bool {
+	f := w.ownFacts(scheduled, cur)
 	lf, err := readLockFile(w.cfg.lockPath)
 	if err != nil {
 		return false
 	}
-	st, known, err := readState(lf)
+	f.state, f.known, err = readState(lf)
 	lf.Close()
-	cur := w.cfg.schedule.start(now, w.cfg.loc)
-	if err != nil || !known || !st.period.Equal(cur) {
+	if err != nil || !f.known || w.statLive(&f) != nil {
 		return false
 	}
-	live, err := statPath(w.path)
-	if err != nil || live.id != st.id || w.cfg.maxSize > 0 && live.size >= w.cfg.maxSize {
+	p := decide(f)
+	switch {
+	case p.act == writeOn:
+		w.commit(w.period, now)
+		return true
+	case p.act == archiveLive || !p.state(f.live.id).equal(f.state):
+		return false
+	case p.act == adopt:
+		reach(stageFollowing)
+		if !w.openKnown(f.live.id) {
+			return false
+		}
+	}
+	w.commit(p.period, now)
+	return true
+}
+
+// openKnown points w.f at the file at the path if it is still the file id
+// names. If another process rotated it away since it was looked at,
+// whatever is at the path now is not known to be this period's: w.f stays
+// as it was, for the locked protocol to decide.
+func (w *Writer) openKnown(id fileID) bool {
+	f, err := openExisting(w.path)
+	if err != nil {
 		return false
 	}
-	reach(stageFollowing)
-	if w.id != live.id {
-		// Only the very file the state names: if another process rotated
-		// it away since the stat, whatever is at the path now is not known
-		// to be this period's, and w.f stays as it was for the locked
-		// protocol to decide.
-		f, err := openExisting(w.path)
-		if err != nil {
-			return false
-		}
-		if info, err := statFile(f); err != nil || info.id != st.id {
-			f.Close()
-			return false
-		}
-		w.f.Close()
-		w.f, w.fd, w.id = f, f.Fd(), st.id
+	if info, err := statFile(f); err != nil || info.id != id {
+		f.Close()
+		return false
 	}
-	w.period = cur
-	w.periodEnd = w.cfg.schedule.next(cur, w.cfg.loc).UnixNano()
-	w.nextCheck = now.UnixNano() + int64(w.cfg.reopenCheck)
-	w.retryAt = 0
-	w.oversize = false
-	w.unchecked = 0
-	w.updateDeadline()
+	w.f.Close()
+	w.f, w.fd, w.id = f, f.Fd(), id
 	return true
 }
 
@@ -226,34 +340,34 @@ const (
 	lockPollMax = 2 * time.Millisecond
 )
 
-// acquire takes the rollover lock, waiting at most the lock timeout. While
-// it waits it asks settled (if not nil) whether the lock is still needed;
-// if settled reports true, acquire returns a nil unlock and no error.
-func (w *Writer) acquire(settled func() bool) (unlock func(), err error) {
-	deadline := time.Now().Add(w.cfg.lockTimeout)
+// acquire takes the rollover lock, trying for at most wait (at least
+// once). While it waits it asks settled whether the lock is still needed:
+// if settled reports true, acquire returns held == false and no error.
+func (w *Writer) acquire(wait time.Duration, settled func() bool) (held bool, err error) {
+	deadline := time.Now().Add(wait)
 	for delay := lockPollMin; ; delay = min(2*delay, lockPollMax) {
 		ok, err := w.lock.TryLock()
 		if err != nil {
-			return nil, fmt.Errorf("slogrotate: lock %s: %w", w.cfg.lockPath, explainOpenError(err))
+			return false, fmt.Errorf("slogrotate: lock %s: %w", w.cfg.lockPath, explainOpenError(err))
 		}
 		if ok {
-			return func() { w.lock.Unlock() }, nil
+			return true, nil
 		}
-		if settled != nil && settled() {
-			return nil, nil
+		if settled() {
+			return false, nil
 		}
 		left := time.Until(deadline)
 		if left <= 0 {
-			return nil, fmt.Errorf("slogrotate: lock %s: %w within %v; writing on to the current file", w.cfg.lockPath, ErrLockBusy, w.cfg.lockTimeout)
+			return false, fmt.Errorf("slogrotate: lock %s: %w for %v; writing on to the current file", w.cfg.lockPath, ErrLockBusy, w.cfg.lockTimeout)
 		}
 		pause(min(delay, left))
 	}
 }
 
 // fallback keeps the writer writing after a failed rollover: to the file it
-// has if any, otherwise to the file at the path opened without the lock, and
-// schedules the next attempt.
-func (w *Writer) fallback(now time.Time) {
+// has if any, otherwise to the file at the path opened without the lock;
+// and it schedules the next attempt after retry.
+func (w *Writer) fallback(now time.Time, retry time.Duration) {
 	if w.f != nil && unlinked(w.f) {
 		// The file was deleted, or its directory was: nothing written to
 		// it can ever be read. Failing each write, which reports the record
@@ -263,11 +377,10 @@ func (w *Writer) fallback(now time.Time) {
 	}
 	if w.f == nil {
 		if w.openErr = w.reopen(); w.openErr == nil {
-			w.period = w.cfg.schedule.start(now, w.cfg.loc)
-			w.periodEnd = w.cfg.schedule.next(w.period, w.cfg.loc).UnixNano()
+			w.setPeriod(w.cfg.schedule.start(now, w.cfg.loc))
 		}
 	}
-	w.retryAt = now.UnixNano() + int64(retryDelay)
+	w.retryAt = now.UnixNano() + int64(retry)
 	w.updateDeadline()
 }
 
@@ -290,9 +403,10 @@ func (w *Writer) reopen() error {
 }
 
 // archive renames the live file to the first free archive name of period,
-// trying indexes from next on, and returns the index it used. A name is free if neither it nor its
-// compressed form exists; the rename itself refuses to replace a file, so
-// a name taken between the check and the rename is skipped too.
+// trying indexes from next on, and returns the index it used. A name is
+// free if neither it nor its compressed form exists; the rename itself
+// refuses to replace a file, so a name taken between the check and the
+// rename is skipped too.
 //
 // id is the identity of the file the caller decided to archive. If an
 // outside tool moved that file away before the rename, archive fails with

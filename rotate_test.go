@@ -166,8 +166,9 @@ func TestSecondWriterOnlyReopens(t *testing.T) {
 	writeLine(t, a, "a2") // a rotates
 	// b still holds the old descriptor; a record b stamps before midnight
 	// goes to the archive through it.
-	_, err := b.write([]byte("b-late\n"), time.Date(2021, 10, 18, 23, 59, 59, 0, time.UTC))
-	require.NoError(t, err)
+	clock.Set(time.Date(2021, 10, 18, 23, 59, 59, 0, time.UTC))
+	writeLine(t, b, "b-late")
+	clock.Set(time.Date(2021, 10, 19, 0, 0, 1, 0, time.UTC))
 	writeLine(t, b, "b2") // b reopens; it must not rename again
 	assert.Equal(t, map[string]string{
 		"error.log.2021-10-18": "a1\nb1\nb-late\n",
@@ -598,10 +599,10 @@ func TestDefaultClockIsExtendedAndRefreshed(t *testing.T) {
 	for range 1000 {
 		before := time.Now()
 		w.mu.Lock()
-		got, derived := w.now()
+		got := w.now()
 		w.mu.Unlock()
 		after := time.Now()
-		require.True(t, derived)
+		require.True(t, w.derive)
 		require.False(t, got.Before(before) || got.After(after), "derived %v outside [%v, %v]", got, before, after)
 	}
 
@@ -617,7 +618,13 @@ func TestDefaultClockIsExtendedAndRefreshed(t *testing.T) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	assert.False(t, w.epoch.Before(before), "the full reading was not renewed: epoch %v (was %v)", w.epoch, stale)
-	assert.Less(t, w.deadline, w.nextCheck, "the next renewal is before the reopen check")
+
+	// Nothing is decided on a derived time: one at or past the deadline is
+	// replaced by a full reading.
+	w.deadline = time.Now().UnixNano()
+	renewed := w.now()
+	assert.Equal(t, w.epoch, renewed, "a derived time past the deadline was used")
+	assert.GreaterOrEqual(t, renewed.UnixNano(), w.deadline)
 }
 
 // With the default clock, whose time a write derives from the monotonic

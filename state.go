@@ -31,6 +31,11 @@ type sharedState struct {
 	next int
 }
 
+// equal reports whether s and o say the same.
+func (s sharedState) equal(o sharedState) bool {
+	return s.period.Equal(o.period) && s.id == o.id && s.next == o.next
+}
+
 const (
 	// stateOffset leaves the lock file's first byte alone: on Windows the
 	// lock is a mandatory byte-range lock on that byte, and reading or

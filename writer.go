@@ -13,63 +13,9 @@ import (
 	"github.com/gofrs/flock"
 )
 
-// Flush writes out the records buffered by [WithBuffer]. Without a buffer
-// it does nothing.
-func (w *Writer) Flush() error {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.closed {
-		return ErrClosed
-	}
-	return w.flushLocked()
-}
 
-// buffer adds the record p to the batch, writing the batch first if p
-// would not fit. It must be called with w.mu held.
-func (w *Writer) buffer(p []byte, now time.Time) (int, error) {
-	if len(w.buf)+len(p) > w.bufSize {
-		w.flushLocked() // its error went to the error handler
-	}
-	w.buf = append(w.buf, p...)
-	if !w.timerArmed {
-		// Flush by the end of the period at the latest, so that a period's
-		// records are in the live file when it is renamed, where a
-		// follower that stops reading at the rename still sees them.
-		delay := w.cfg.flushEvery
-		const early = 5 * time.Millisecond // timers fire late, not early
-		if untilEnd := time.Duration(w.periodEnd-now.UnixNano()) - early; untilEnd > 0 && untilEnd < delay {
-			delay = untilEnd
-		}
-		w.timerArmed = true
-		if w.flushTimer == nil {
-			w.flushTimer = time.AfterFunc(delay, w.timedFlush)
-		} else {
-			w.flushTimer.Reset(delay)
-		}
-	}
-	return len(p), nil
-}
 
-func (w *Writer) timedFlush() {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.timerArmed = false
-	if !w.closed {
-		w.flushLocked()
-	}
-}
 
-// flushLocked writes the batch, if any, with one system call. The records
-// of a failed batch are dropped (the error handler has been told), so that
-// a full disk does not make the buffer grow without bound.
-func (w *Writer) flushLocked() error {
-	if len(w.buf) == 0 {
-		return nil
-	}
-	_, err := w.emit(w.buf)
-	w.buf = w.buf[:0]
-	return err
-}
 
 // MaxRecordSize is the largest record a single Write accepts. Larger writes
 // are refused with [ErrRecordTooLarge] rather than risk being split: one
@@ -99,26 +45,32 @@ type Writer struct {
 	cfg  config
 	lock *flock.Flock
 
-	mu        sync.Mutex
-	f         *os.File // nil after Close, or if the log could not be opened
-	fd        uintptr  // f's descriptor, for writeRecord
-	id        fileID   // identity of f
-	period    time.Time
-	periodEnd int64 // UnixNano at which f's period ends
-	nextCheck int64 // UnixNano of the next check that f is still at path
-	// epoch is the last full reading of the default clock, which now
-	// extends with the monotonic clock.
-	epoch   time.Time
-	retryAt int64 // UnixNano before which a failed rollover is not retried
+	mu     sync.Mutex
+	f      *os.File // nil after Close, or if the log could not be opened
+	fd     uintptr  // f's descriptor, for writeRecord
+	id     fileID   // identity of f
+	closed bool
+
+	// The timing state, changed only by commit, setPeriod, checkLater,
+	// fallback and checkSize, each of which renews deadline. Times are
+	// UnixNano.
+	period    time.Time // the period f holds records of
+	periodEnd int64     // when that period ends
+	nextCheck int64     // when to check next that f is still at the path
+	retryAt   int64     // before when a failed rollover is not retried
+	busy      bool      // the last rollover found the lock busy past the timeout
+	oversize  bool      // f reached the size limit
 	// deadline is the only field the write path reads: the earliest of
-	// periodEnd and nextCheck, but not before retryAt.
+	// periodEnd and nextCheck (at once if oversize), not before retryAt.
 	deadline int64
-	closed   bool
+	// derive: now extends epoch, the last full reading of the default
+	// clock, with the monotonic clock.
+	derive bool
+	epoch  time.Time
 
 	// With WithMaxSize: bytes this process wrote since it last looked at
 	// the file's size, and how many it may write before looking again.
 	unchecked, sizeStep int64
-	oversize            bool // the file reached the size limit
 
 	// openErr is why w.f is nil, for the error each write then reports.
 	openErr error
@@ -181,12 +133,12 @@ func Open(path string, opts ...Option) (*Writer, error) {
 		w.jan = newJanitor(path, &w.cfg)
 	}
 	now := cfg.clock()
-	w.epoch = now
+	w.epoch, w.derive = now, cfg.wallClock && monotonicFollowsWall
 	// A lock file that is merely busy is no reason to fail: the writer
 	// writes on and rotates later. One that cannot be opened at all (a
 	// symlink planted in its place, no permission) would leave the log
 	// unrotated forever, so Open reports it.
-	if err := w.rollover(now, scheduled); err != nil && (w.f == nil || !errors.Is(err, ErrLockBusy)) {
+	if err := w.rollover(now, scheduled, cfg.lockTimeout); err != nil && (w.f == nil || !errors.Is(err, ErrLockBusy)) {
 		w.Close()
 		return nil, err
 	} else if err != nil {
@@ -210,12 +162,6 @@ func (w *Writer) Path() string { return w.path }
 // longer than [MaxRecordSize] and [ErrClosed] after Close. Every error but
 // ErrClosed is also passed to the error handler.
 func (w *Writer) Write(p []byte) (int, error) {
-	return w.write(p, time.Time{})
-}
-
-// write appends p; now, if not zero, is the time the caller read from the
-// writer's clock.
-func (w *Writer) write(p []byte, now time.Time) (int, error) {
 	if len(p) > MaxRecordSize {
 		err := fmt.Errorf("%w: %d bytes for %s", ErrRecordTooLarge, len(p), w.path)
 		w.cfg.onError(err)
@@ -226,16 +172,7 @@ func (w *Writer) write(p []byte, now time.Time) (int, error) {
 	if w.closed {
 		return 0, ErrClosed
 	}
-	derived := false
-	if now.IsZero() {
-		now, derived = w.now()
-	}
-	if now.UnixNano() >= w.deadline && derived {
-		// Nothing is decided on a derived time: read the wall clock.
-		w.epoch = time.Now()
-		now = w.epoch
-		w.updateDeadline()
-	}
+	now := w.now()
 	if now.UnixNano() >= w.deadline {
 		w.maintain(now)
 	}
@@ -246,19 +183,24 @@ func (w *Writer) write(p []byte, now time.Time) (int, error) {
 	return w.emit(p)
 }
 
-// now is the time a write is placed by, and whether it was derived rather
-// than read. With the default clock on Linux it is the last full reading
-// of time.Now plus the monotonic time elapsed since: one clock read instead
-// of time.Now's two, about 20 ns of the 120 ns a buffered write costs. The
-// two clocks advance at the same rate (monotonicFollowsWall); they part
-// only when the wall clock is stepped or the machine sleeps, so the full
-// reading is renewed at least every epochLife of writing and before
-// anything is decided (see write and updateDeadline).
-func (w *Writer) now() (t time.Time, derived bool) {
-	if !w.cfg.wallClock || !monotonicFollowsWall {
-		return w.cfg.clock(), false
+// now is the time a write is placed by. With the default clock on Linux
+// it is the last full reading of time.Now (the epoch) plus the monotonic
+// time elapsed since: one clock read instead of time.Now's two, about 20 ns
+// of the 120 ns a buffered write costs. The two clocks advance at the same
+// rate (monotonicFollowsWall); they part only when the wall clock is
+// stepped or the machine sleeps, so the epoch is renewed after epochLife,
+// and nothing is decided on a derived time: one at or past the deadline is
+// replaced by a full reading.
+func (w *Writer) now() time.Time {
+	if !w.derive {
+		return w.cfg.clock()
 	}
-	return w.epoch.Add(time.Since(w.epoch)), true
+	d := time.Since(w.epoch)
+	if t := w.epoch.Add(d); d < epochLife && t.UnixNano() < w.deadline {
+		return t
+	}
+	w.epoch = time.Now()
+	return w.epoch
 }
 
 // epochLife bounds how long a derived time may lag a stepped wall clock or
@@ -316,31 +258,35 @@ func (w *Writer) emit(p []byte) (int, error) {
 }
 
 // maintain runs on the first write at or after w.deadline: it rolls over if
-// the period has ended and otherwise checks that w.f is still the file at
-// the path. Errors go to the error handler; the write goes ahead with
-// whatever file w.f is then.
+// the period has ended or the file reached the size limit, and otherwise
+// checks that w.f is still the file at the path. Errors go to the error
+// handler; the write goes ahead with whatever file w.f is then.
 func (w *Writer) maintain(now time.Time) {
 	// Buffered records were written before now, in the period of the file
 	// w.f holds: they go there before anything changes.
 	w.flushLocked()
-	ns := now.UnixNano()
 	why := scheduled
-	if ns < w.periodEnd && w.f != nil {
-		if w.oversize {
-			why = sized
-		} else {
-			w.nextCheck = ns + int64(w.cfg.reopenCheck)
-			w.updateDeadline()
+	if now.UnixNano() < w.periodEnd && w.f != nil {
+		if !w.oversize {
+			w.checkLater(now)
 			info, err := statPath(w.path)
 			if err == nil && info.id == w.id && (w.cfg.maxSize == 0 || info.size < w.cfg.maxSize) {
 				return
 			}
-			if err == nil && info.id == w.id {
-				why = sized
-			}
+			w.oversize = err == nil && info.id == w.id
+		}
+		if w.oversize {
+			why = sized
 		}
 	}
-	if err := w.rollover(now, why); err != nil {
+	// After a lock wait that timed out, the holder is stalled: retries
+	// try the lock once, without waiting, and do not report the same
+	// busy lock again.
+	wait, wasBusy := w.cfg.lockTimeout, w.busy
+	if wasBusy {
+		wait = 0
+	}
+	if err := w.rollover(now, why, wait); err != nil && !(wasBusy && errors.Is(err, ErrLockBusy)) {
 		w.cfg.onError(err)
 	}
 }
@@ -355,13 +301,33 @@ func (w *Writer) checkSize() {
 	}
 }
 
+// commit makes period the one w.f holds, after a rollover at now.
+func (w *Writer) commit(period time.Time, now time.Time) {
+	w.setPeriod(period)
+	w.retryAt = 0
+	w.unchecked = 0
+	w.checkLater(now)
+}
+
+// setPeriod makes period the one w.f holds.
+func (w *Writer) setPeriod(period time.Time) {
+	w.period = period
+	w.periodEnd = w.cfg.schedule.next(period, w.cfg.loc).UnixNano()
+	w.updateDeadline()
+}
+
+// checkLater schedules the next check that w.f is the file at the path,
+// which also looks at its size.
+func (w *Writer) checkLater(now time.Time) {
+	w.nextCheck = now.UnixNano() + int64(w.cfg.reopenCheck)
+	w.oversize = false
+	w.updateDeadline()
+}
+
 func (w *Writer) updateDeadline() {
 	w.deadline = max(min(w.periodEnd, w.nextCheck), w.retryAt)
 	if w.oversize {
 		w.deadline = w.retryAt
-	}
-	if w.cfg.wallClock && monotonicFollowsWall {
-		w.deadline = min(w.deadline, w.epoch.UnixNano()+int64(epochLife))
 	}
 }
 
@@ -377,7 +343,7 @@ func (w *Writer) Rotate() error {
 		return ErrClosed
 	}
 	w.flushLocked()
-	return w.rollover(w.cfg.clock(), forced)
+	return w.rollover(w.cfg.clock(), forced, w.cfg.lockTimeout)
 }
 
 // Reopen closes the file this writer has open and opens the file at the
@@ -392,7 +358,7 @@ func (w *Writer) Reopen() error {
 		return ErrClosed
 	}
 	w.flushLocked()
-	return w.rollover(w.cfg.clock(), scheduled)
+	return w.rollover(w.cfg.clock(), scheduled, w.cfg.lockTimeout)
 }
 
 // Sync writes out buffered records (see [WithBuffer]) and commits the file
@@ -442,5 +408,63 @@ func (w *Writer) Close() error {
 	if jan != nil {
 		jan.close()
 	}
+	return err
+}
+
+// Flush writes out the records buffered by [WithBuffer]. Without a buffer
+// it does nothing.
+func (w *Writer) Flush() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.closed {
+		return ErrClosed
+	}
+	return w.flushLocked()
+}
+
+// buffer adds the record p to the batch, writing the batch first if p
+// would not fit. It must be called with w.mu held.
+func (w *Writer) buffer(p []byte, now time.Time) (int, error) {
+	if len(w.buf)+len(p) > w.bufSize {
+		w.flushLocked() // its error went to the error handler
+	}
+	w.buf = append(w.buf, p...)
+	if !w.timerArmed {
+		// Flush by the end of the period at the latest, so that a period's
+		// records are in the live file when it is renamed, where a
+		// follower that stops reading at the rename still sees them.
+		delay := w.cfg.flushEvery
+		const early = 5 * time.Millisecond // timers fire late, not early
+		if untilEnd := time.Duration(w.periodEnd-now.UnixNano()) - early; untilEnd > 0 && untilEnd < delay {
+			delay = untilEnd
+		}
+		w.timerArmed = true
+		if w.flushTimer == nil {
+			w.flushTimer = time.AfterFunc(delay, w.timedFlush)
+		} else {
+			w.flushTimer.Reset(delay)
+		}
+	}
+	return len(p), nil
+}
+
+func (w *Writer) timedFlush() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.timerArmed = false
+	if !w.closed {
+		w.flushLocked()
+	}
+}
+
+// flushLocked writes the batch, if any, with one system call. The records
+// of a failed batch are dropped (the error handler has been told), so that
+// a full disk does not make the buffer grow without bound.
+func (w *Writer) flushLocked() error {
+	if len(w.buf) == 0 {
+		return nil
+	}
+	_, err := w.emit(w.buf)
+	w.buf = w.buf[:0]
 	return err
 }
