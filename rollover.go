@@ -47,11 +47,11 @@ type facts struct {
 	state sharedState // what the lock file says, if known
 	known bool
 
-	live        fileInfo  // the file at the path, if exists
+	live        fileInfo // the file at the path, if exists
 	exists      bool
 	livePeriodT time.Time // the period in which live was last written
 
-	own       fileID    // the file this writer has open, if open
+	own       fileID // the file this writer has open, if open
 	open      bool
 	ownPeriod time.Time // the period this writer holds own for
 

@@ -13,10 +13,6 @@ import (
 	"github.com/gofrs/flock"
 )
 
-
-
-
-
 // MaxRecordSize is the largest record a single Write accepts. Larger writes
 // are refused with [ErrRecordTooLarge] rather than risk being split: one
 // write(2) of up to this size to a local file is appended whole.
