@@ -18,7 +18,7 @@ func TestDecide(t *testing.T) {
 		return facts{
 			why: scheduled, cur: day(19),
 			state: sharedState{period: day(18), id: live, next: 2}, known: true,
-			live: fileInfo{id: live, size: 100}, exists: true, livePeriodT: day(18),
+			live: fileInfo{id: live, size: 100}, exists: true, mtimePeriod: day(18),
 			own: live, open: true, ownPeriod: day(18),
 		}
 	}
@@ -37,18 +37,18 @@ func TestDecide(t *testing.T) {
 			func(f *facts) {
 				f.state = sharedState{period: day(19), id: other, next: 0}
 				f.live = fileInfo{id: other, size: 5}
-				f.livePeriodT = day(19)
+				f.mtimePeriod = day(19)
 			},
 			plan{act: adopt, period: day(19)}},
 		{"the current period's file is already open: nothing to do",
 			func(f *facts) {
-				f.state.period, f.livePeriodT, f.ownPeriod = day(19), day(19), day(19)
+				f.state.period, f.mtimePeriod, f.ownPeriod = day(19), day(19), day(19)
 			},
 			plan{act: keep, period: day(19), next: 2}},
 		{"forced rotation of this writer's own file",
 			func(f *facts) {
 				f.why = forced
-				f.state.period, f.livePeriodT, f.ownPeriod = day(19), day(19), day(19)
+				f.state.period, f.mtimePeriod, f.ownPeriod = day(19), day(19), day(19)
 			},
 			plan{act: archiveLive, archived: day(19), from: 2, period: day(19)}},
 		{"forced rotation already done by another process only reopens",
@@ -56,26 +56,26 @@ func TestDecide(t *testing.T) {
 				f.why = forced
 				f.state = sharedState{period: day(19), id: other, next: 1}
 				f.live = fileInfo{id: other, size: 5}
-				f.livePeriodT, f.ownPeriod = day(19), day(19)
+				f.mtimePeriod, f.ownPeriod = day(19), day(19)
 			},
 			plan{act: adopt, period: day(19), next: 1}},
 		{"forced rotation of an empty file does nothing",
 			func(f *facts) {
 				f.why = forced
 				f.live.size = 0
-				f.state.period, f.livePeriodT, f.ownPeriod = day(19), day(19), day(19)
+				f.state.period, f.mtimePeriod, f.ownPeriod = day(19), day(19), day(19)
 			},
 			plan{act: keep, period: day(19), next: 2}},
 		{"size limit reached",
 			func(f *facts) {
 				f.why, f.maxSize = sized, 100
-				f.state.period, f.livePeriodT, f.ownPeriod = day(19), day(19), day(19)
+				f.state.period, f.mtimePeriod, f.ownPeriod = day(19), day(19), day(19)
 			},
 			plan{act: archiveLive, archived: day(19), from: 2, period: day(19)}},
 		{"size limit not reached by the real size",
 			func(f *facts) {
 				f.why, f.maxSize = sized, 101
-				f.state.period, f.livePeriodT, f.ownPeriod = day(19), day(19), day(19)
+				f.state.period, f.mtimePeriod, f.ownPeriod = day(19), day(19), day(19)
 			},
 			plan{act: keep, period: day(19), next: 2}},
 		{"a later period is live: write on into this writer's file",
@@ -83,7 +83,7 @@ func TestDecide(t *testing.T) {
 				f.cur, f.ownPeriod = day(18), day(18)
 				f.state = sharedState{period: day(19), id: other}
 				f.live = fileInfo{id: other, size: 5}
-				f.livePeriodT = day(19)
+				f.mtimePeriod = day(19)
 			},
 			plan{act: writeOn}},
 		{"a later period is live, and this writer has no file for its own",
@@ -105,13 +105,13 @@ func TestDecide(t *testing.T) {
 		{"the state names a file that was moved away: the one there is dated by its last write",
 			func(f *facts) {
 				f.live = fileInfo{id: other, size: 7}
-				f.livePeriodT = day(17)
+				f.mtimePeriod = day(17)
 			},
 			plan{act: archiveLive, archived: day(17), from: 0, period: day(19)}},
 		{"a file put there this period by an outside tool is adopted",
 			func(f *facts) {
 				f.live = fileInfo{id: other, size: 7}
-				f.livePeriodT = day(19)
+				f.mtimePeriod = day(19)
 			},
 			plan{act: adopt, period: day(19)}},
 		{"nothing at the path: create the current period's file",
@@ -120,7 +120,7 @@ func TestDecide(t *testing.T) {
 		{"Open: no file of its own yet",
 			func(f *facts) {
 				f.open, f.own, f.ownPeriod = false, fileID{}, time.Time{}
-				f.state.period, f.livePeriodT = day(19), day(19)
+				f.state.period, f.mtimePeriod = day(19), day(19)
 			},
 			plan{act: adopt, period: day(19), next: 2}},
 		{"Open with a stale file left by yesterday's processes",

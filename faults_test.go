@@ -292,6 +292,14 @@ func runFaultChild(string) int {
 				return
 			}
 			if skip--; skip == -1 { // once
+				if stall, _ := time.ParseDuration(os.Getenv("SR_STALL")); stall > 0 {
+					// A slow file system rather than a stopped process:
+					// the rollover takes stall, and the process runs on.
+					say("STALLING %d", time.Now().UnixNano())
+					time.Sleep(stall)
+					say("STALLED %d", time.Now().UnixNano())
+					return
+				}
 				say("HOLDING")
 				stopSelf()
 			}
@@ -389,6 +397,8 @@ type faultProc struct {
 	errs       []string
 	lost       map[int]bool
 	holding    bool
+	stallFrom  time.Time // a stall (faultConf.stall) began and ended
+	stallTo    time.Time
 	done       bool
 	n          int
 	maxLat     time.Duration
@@ -405,6 +415,7 @@ type faultConf struct {
 	bigSize  int
 	stopAt   string
 	stopSkip int
+	stall    time.Duration // with stopAt: sleep this long there instead of stopping
 	cred     *syscall.Credential
 	exe      string // the test binary to run; os.Args[0] if empty
 }
@@ -426,6 +437,7 @@ func startFault(t *testing.T, path string, id int, c faultConf) *faultProc {
 		"SR_BIG_SIZE="+strconv.Itoa(c.bigSize),
 		"SR_STOP_AT="+c.stopAt,
 		"SR_STOP_SKIP="+strconv.Itoa(c.stopSkip),
+		"SR_STALL="+c.stall.String(),
 	)
 	if !c.until.IsZero() {
 		cmd.Env = append(cmd.Env, "SR_UNTIL="+strconv.FormatInt(c.until.UnixNano(), 10))
@@ -454,6 +466,12 @@ func startFault(t *testing.T, path string, id int, c faultConf) *faultProc {
 				p.lost[n] = true
 			case line == "HOLDING":
 				p.holding = true
+			case strings.HasPrefix(line, "STALLING "):
+				ns, _ := strconv.ParseInt(line[9:], 10, 64)
+				p.stallFrom = time.Unix(0, ns)
+			case strings.HasPrefix(line, "STALLED "):
+				ns, _ := strconv.ParseInt(line[8:], 10, 64)
+				p.stallTo = time.Unix(0, ns)
 			case strings.HasPrefix(line, "DONE "):
 				var lat int64
 				fmt.Sscanf(line, "DONE %d %d %d", &p.n, &lat, &p.unreported)

@@ -49,7 +49,7 @@ type facts struct {
 
 	live        fileInfo // the file at the path, if exists
 	exists      bool
-	livePeriodT time.Time // the period in which live was last written
+	mtimePeriod time.Time // the period in which live was last written
 
 	own       fileID // the file this writer has open, if open
 	open      bool
@@ -99,7 +99,7 @@ func decide(f facts) plan {
 	case f.known && f.state.id == f.live.id:
 		period, next = f.state.period, f.state.next
 	case f.live.size > 0:
-		period = f.livePeriodT
+		period = f.mtimePeriod
 	}
 	if period.After(f.cur) && f.open && f.ownPeriod.Equal(f.cur) {
 		// Another process whose clock read came after this writer's has
@@ -240,7 +240,7 @@ func (w *Writer) statLive(f *facts) error {
 		return err
 	}
 	f.live, f.exists = live, true
-	f.livePeriodT = w.cfg.schedule.start(live.mtime, w.cfg.loc)
+	f.mtimePeriod = w.cfg.schedule.start(live.mtime, w.cfg.loc)
 	return nil
 }
 
