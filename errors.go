@@ -37,4 +37,6 @@ var (
 var (
 	errNotRegular = errors.New("not a regular file")
 	errAppendLost = errors.New("could not set O_APPEND again")
+	// errCrossDevice explains why an archive is never copied.
+	errCrossDevice = errors.New("archives cannot be renamed across file systems, and a copy would lose the records other processes append to the file meanwhile")
 )

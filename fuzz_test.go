@@ -102,6 +102,9 @@ func fuzzOptions() [][]Option {
 		{WithSchedule(Every(time.Second)), WithArchiveLayout("2006-01-02T15-04-05.000")},
 		{WithSchedule(Hourly()), WithLocation(ny)},
 		{WithSchedule(DailyAt(1, 30)), WithLocation(ny)},
+		{WithKeepExtension()},
+		{WithKeepExtension(), WithSchedule(Hourly()), WithArchiveLayout("2006-01-02.15")},
+		{WithKeepExtension(), WithArchiveDir("old"), WithArchiveLayout("2006-01-02.1")},
 	}
 }
 

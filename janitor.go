@@ -249,8 +249,7 @@ func (j *janitor) sweep() time.Duration {
 	defer j.lock.Unlock()
 
 	j.awaitRollover()
-	dir, base := filepath.Split(j.path)
-	dir = filepath.Clean(dir)
+	dir, base := j.cfg.archiveDirOf(j.path), filepath.Base(j.path)
 	count, tmps, err := j.list(dir, base)
 	if err != nil {
 		j.cfg.onError(fmt.Errorf("slogrotate: list %s: %w", dir, err))
@@ -385,7 +384,8 @@ func (j *janitor) list(dir, base string) (archives int, tmps []string, err error
 	}
 	j.sweeps++
 	sweep := j.sweeps
-	prefix := base + "."
+	stem, _ := j.cfg.nameParts(base)
+	prefix := stem + "."
 	listed := 0
 	for {
 		batch, err := f.Readdirnames(listBatch)

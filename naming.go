@@ -2,13 +2,16 @@ package slogrotate
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 )
 
 // An archiveName is a file name this writer's naming produces:
-// base.<period>[.<index>][.gz].
+// base.<period>[.<index>][.gz], or with WithKeepExtension
+// stem.<period>[.<index>].ext[.gz].
 type archiveName struct {
 	name       string
 	period     time.Time
@@ -17,46 +20,87 @@ type archiveName struct {
 	compressed bool
 }
 
-// archiveFile is the name of the index-th archive of period.
+// nameParts splits the log's base name into the part before the period in
+// an archive's name and the part after it: ("error.log", "") by default,
+// ("app", ".log") with WithKeepExtension. A name without an extension, or
+// whose only dot leads it, keeps the default form.
+func (c *config) nameParts(base string) (stem, ext string) {
+	if !c.keepExt {
+		return base, ""
+	}
+	ext = filepath.Ext(base)
+	if stem = strings.TrimSuffix(base, ext); stem == "" {
+		return base, ""
+	}
+	return stem, ext
+}
+
+// archiveDirOf is the directory the archives of the log at path go to.
+func (c *config) archiveDirOf(path string) string {
+	if c.archiveDir != "" {
+		return c.archiveDir
+	}
+	return filepath.Dir(path)
+}
+
+// archiveFile is the path of the index-th archive of period.
 func (c *config) archiveFile(path string, period time.Time, index int) string {
-	name := path + "." + period.In(c.loc).Format(c.layout)
+	stem, ext := c.nameParts(filepath.Base(path))
+	name := stem + "." + period.In(c.loc).Format(c.layout)
 	if index > 0 {
 		name += "." + strconv.Itoa(index)
 	}
-	return name
+	return filepath.Join(c.archiveDirOf(path), name+ext)
 }
 
 // parseArchive reports whether name (a base name, without directory) is
-// one that archiveFile could have produced for base, perhaps compressed.
-// It is strict, because retention deletes what it accepts: the period must
-// format back to exactly the text in the name and be a period start of the
-// schedule, and the index must be written without sign or leading zeros.
+// one that archiveFile could have produced for the log named base,
+// perhaps compressed. It is strict, because retention deletes what it
+// accepts: a name is ours only if our naming produces exactly it. The
+// period must format back to exactly the text in the name and be a period
+// start of the schedule, and the index must be written without sign or
+// leading zeros.
 func (c *config) parseArchive(base, name string) (archiveName, bool) {
-	rest, ok := strings.CutPrefix(name, base+".")
+	stem, ext := c.nameParts(base)
+	a := archiveName{name: name}
+	rest, compressed := strings.CutSuffix(name, ".gz")
+	rest, ok := strings.CutSuffix(rest, ext)
 	if !ok {
 		return archiveName{}, false
 	}
-	a := archiveName{name: name}
-	rest, a.compressed = strings.CutSuffix(rest, ".gz")
-	if p, ok := c.parsePeriod(rest); ok {
-		a.period, a.end = p, c.schedule.next(p, c.loc)
-		return a, true
-	}
-	i := strings.LastIndexByte(rest, '.')
-	if i < 0 {
+	if rest, ok = strings.CutPrefix(rest, stem+"."); !ok {
 		return archiveName{}, false
 	}
-	digits := rest[i+1:]
+	a.compressed = compressed
+	// The layout may itself end in dot and digits: the whole text as a
+	// period first, then a period and an index.
+	p, ok := c.parsePeriod(rest)
+	if !ok {
+		var text string
+		if text, a.index, ok = cutIndex(rest); ok {
+			p, ok = c.parsePeriod(text)
+		}
+	}
+	if !ok {
+		return archiveName{}, false
+	}
+	a.period, a.end = p, c.schedule.next(p, c.loc)
+	return a, true
+}
+
+// cutIndex splits "<period>.<index>", where index is a positive number
+// written without sign or leading zeros.
+func cutIndex(s string) (text string, index int, ok bool) {
+	i := strings.LastIndexByte(s, '.')
+	if i < 0 {
+		return "", 0, false
+	}
+	digits := s[i+1:]
 	n, err := strconv.Atoi(digits)
 	if err != nil || n < 1 || strconv.Itoa(n) != digits {
-		return archiveName{}, false
+		return "", 0, false
 	}
-	p, ok := c.parsePeriod(rest[:i])
-	if !ok {
-		return archiveName{}, false
-	}
-	a.period, a.end, a.index = p, c.schedule.next(p, c.loc), n
-	return a, true
+	return s[:i], n, true
 }
 
 func (c *config) parsePeriod(s string) (time.Time, bool) {
@@ -116,6 +160,30 @@ func checkLayout(layout string, s Schedule) error {
 					layout, name, b.Format(time.DateTime))
 			}
 		}
+	}
+	return nil
+}
+
+// prepareArchiveDir creates the archive directory of the log at path, if
+// it has one of its own, and refuses one on another file system (see
+// WithArchiveDir).
+func (c *config) prepareArchiveDir(path string) error {
+	dir := c.archiveDir
+	if dir == "" {
+		return nil
+	}
+	if fi, err := os.Stat(dir); err == nil && !fi.IsDir() {
+		return fmt.Errorf("slogrotate: WithArchiveDir: %s is not a directory", dir)
+	}
+	if err := os.MkdirAll(dir, dirMode(c.mode)); err != nil {
+		return fmt.Errorf("slogrotate: WithArchiveDir: create %s: %w", dir, err)
+	}
+	same, err := sameFileSystem(filepath.Dir(path), dir)
+	if err != nil {
+		return fmt.Errorf("slogrotate: WithArchiveDir: %w", err)
+	}
+	if !same {
+		return fmt.Errorf("slogrotate: WithArchiveDir: %s is on another file system than %s: %w", dir, path, errCrossDevice)
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"sync"
 	"time"
 )
@@ -79,6 +80,8 @@ type config struct {
 	schedule    Schedule
 	loc         *time.Location
 	layout      string
+	archiveDir  string // resolved by check; "" for the log's directory
+	keepExt     bool
 	lockPath    string
 	mode        fs.FileMode
 	reopenCheck time.Duration
@@ -142,6 +145,36 @@ func WithLocation(loc *time.Location) Option {
 // contains a path separator.
 func WithArchiveLayout(layout string) Option {
 	return func(c *config) { c.layout = layout }
+}
+
+// WithArchiveDir puts archives (and their compressed forms) in dir rather
+// than beside the live file, as logrotate's olddir does. A relative dir is
+// relative to the log's directory. Open creates it like the log's
+// directory. Retention, compression and OnRotate look there.
+//
+// The directory must be on the same file system as the log: a rename
+// across file systems would become a copy, while other processes still
+// append to the old file through their descriptors, and their records
+// would be lost. Open fails if it is not; a rollover that finds it moved
+// to another file system since (a mount over it) reports the error and
+// writes on into the live file, losing nothing.
+func WithArchiveDir(dir string) Option {
+	return func(c *config) {
+		if dir == "" {
+			c.fail("WithArchiveDir(\"\"): empty directory")
+			return
+		}
+		c.archiveDir = dir
+	}
+}
+
+// WithKeepExtension names archives with the log's extension last, for
+// tools that open files by extension: app.log is archived as
+// app.2021-10-18.log, app.2021-10-18.1.log, app.2021-10-18.log.gz. A log
+// whose name has no extension keeps the default form
+// (error.2021-10-18... for error, never error.).
+func WithKeepExtension() Option {
+	return func(c *config) { c.keepExt = true }
 }
 
 // WithLockFile sets the path of the lock file that serializes rollovers and
@@ -335,6 +368,9 @@ func (c *config) check(path string) error {
 	}
 	if c.lockPath == "" {
 		c.lockPath = path + ".lock"
+	}
+	if c.archiveDir != "" && !filepath.IsAbs(c.archiveDir) {
+		c.archiveDir = filepath.Join(filepath.Dir(path), c.archiveDir)
 	}
 	if c.onError == nil {
 		c.onError = stderrReporter()

@@ -425,6 +425,9 @@ func (w *Writer) archive(period time.Time, next int, id fileID) (index int, err 
 		if errors.Is(err, fs.ErrNotExist) {
 			return 0, fmt.Errorf("slogrotate: archive %s: %w", w.path, ErrFileMoved)
 		}
+		if crossDevice(err) {
+			return 0, fmt.Errorf("slogrotate: archive: %w: %w", err, errCrossDevice)
+		}
 		if err != nil {
 			return 0, fmt.Errorf("slogrotate: archive: %w", err)
 		}

@@ -109,6 +109,9 @@ func Open(path string, opts ...Option) (*Writer, error) {
 	if err := os.MkdirAll(filepath.Dir(path), dirMode(cfg.mode)); err != nil {
 		return nil, fmt.Errorf("slogrotate: create log directory: %w", err)
 	}
+	if err := cfg.prepareArchiveDir(path); err != nil {
+		return nil, err
+	}
 	w := &Writer{
 		path: path,
 		cfg:  cfg,

@@ -1,0 +1,106 @@
+package slogrotate
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// With WithKeepExtension the extension comes last, and a name is ours only
+// if our naming produces exactly it: app.notes.log, logrotate's app.log.1
+// and the live file app.log never are.
+func TestParseArchiveKeepExtension(t *testing.T) {
+	c := testConfig(t, WithKeepExtension())
+	day := time.Date(2021, 10, 18, 0, 0, 0, 0, time.UTC)
+	for name, want := range map[string]*archiveName{
+		"app.2021-10-18.log":        {period: day},
+		"app.2021-10-18.log.gz":     {period: day, compressed: true},
+		"app.2021-10-18.3.log":      {period: day, index: 3},
+		"app.2021-10-18.12.log.gz":  {period: day, index: 12, compressed: true},
+		"app.log":                   nil,
+		"app.log.lock":              nil,
+		"app.log.maint.lock":        nil,
+		"app.notes.log":             nil,
+		"app.log.1":                 nil,
+		"app.log.2021-10-18":        nil,
+		"app.2021-10-18":            nil,
+		"app.2021-10-18.log.bak":    nil,
+		"app.2021-10-18.03.log":     nil,
+		"app.2021-10-18.0.log":      nil,
+		"app.2021-10-18.log.gz.tmp": nil,
+		"other.2021-10-18.log":      nil,
+	} {
+		got, ok := c.parseArchive("app.log", name)
+		if want == nil {
+			assert.False(t, ok, name)
+			continue
+		}
+		require.True(t, ok, name)
+		assert.True(t, want.period.Equal(got.period), name)
+		assert.Equal(t, want.index, got.index, name)
+		assert.Equal(t, want.compressed, got.compressed, name)
+	}
+}
+
+// A name without an extension (or whose only dot leads it) keeps the
+// default form; the archive directory holds the archives.
+func TestArchiveFileNames(t *testing.T) {
+	day := time.Date(2021, 10, 18, 0, 0, 0, 0, time.UTC)
+	keep := testConfig(t, WithKeepExtension())
+	dir := testConfig(t, WithArchiveDir("old"))
+	abs := testConfig(t, WithArchiveDir("/archive"), WithKeepExtension())
+	for _, c := range []struct {
+		cfg  *config
+		path string
+		i    int
+		want string
+	}{
+		{keep, "/logs/app.log", 0, "/logs/app.2021-10-18.log"},
+		{keep, "/logs/app.log", 2, "/logs/app.2021-10-18.2.log"},
+		{keep, "/logs/error", 0, "/logs/error.2021-10-18"},
+		{keep, "/logs/.hidden", 1, "/logs/.hidden.2021-10-18.1"},
+		{dir, "/logs/error.log", 0, "/logs/old/error.log.2021-10-18"},
+		{abs, "/logs/app.log", 1, "/archive/app.2021-10-18.1.log"},
+	} {
+		got := c.cfg.archiveFile(c.path, day, c.i)
+		assert.Equal(t, filepath.FromSlash(c.want), got)
+		a, ok := c.cfg.parseArchive(filepath.Base(c.path), filepath.Base(got))
+		require.True(t, ok, got)
+		assert.True(t, a.period.Equal(day) && a.index == c.i, got)
+	}
+}
+
+// Archives go to the archive directory, which Open creates; one that is a
+// file is refused, naming the option.
+func TestArchiveDir(t *testing.T) {
+	dir := tempDir(t)
+	path := filepath.Join(dir, "app.log")
+	clock := newClock(day1)
+	w := openTest(t, path, clock, WithArchiveDir("old"), WithKeepExtension())
+	fi, err := os.Stat(filepath.Join(dir, "old"))
+	require.NoError(t, err)
+	assert.True(t, fi.IsDir())
+	writeLine(t, w, "a")
+	clock.Add(24 * time.Hour)
+	writeLine(t, w, "b")
+	require.NoError(t, w.Rotate())
+	writeLine(t, w, "c")
+	live, err := os.ReadFile(path)
+	require.NoError(t, err)
+	assert.Equal(t, "c\n", string(live))
+	assert.Equal(t, map[string]string{
+		"app.2021-10-18.log": "a\n",
+		"app.2021-10-19.log": "b\n",
+	}, files(t, filepath.Join(dir, "old")))
+
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "plain"), nil, 0o644))
+	_, err = Open(filepath.Join(dir, "x.log"), WithArchiveDir("plain"))
+	assert.ErrorContains(t, err, "WithArchiveDir")
+	assert.ErrorContains(t, err, "not a directory")
+	_, err = Open(filepath.Join(dir, "x.log"), WithArchiveDir(""))
+	assert.ErrorContains(t, err, `WithArchiveDir("")`)
+}
