@@ -77,40 +77,42 @@ func WithFlushLevel(level slog.Leveler) Option {
 type Option func(*config)
 
 type config struct {
-	schedule    Schedule
-	loc         *time.Location
-	layout      string
-	archiveDir  string // resolved by check; "" for the log's directory
-	keepExt     bool
-	lockPath    string
-	mode        fs.FileMode
-	reopenCheck time.Duration
-	lockTimeout time.Duration
-	clock       func() time.Time
-	wallClock   bool // clock is time.Now, which the writer may extend (Writer.now)
-	onError     func(error)
-	maxSize     int64
-	maxBackups  int
-	maxAge      time.Duration
-	compress    bool
-	onRotate    func(archive string)
-	bufSize     int
-	flushEvery  time.Duration
-	flushLevel  slog.Leveler
-	errs        []error
+	schedule     Schedule
+	loc          *time.Location
+	layout       string
+	archiveDir   string // resolved by check; "" for the log's directory
+	keepExt      bool
+	lockPath     string
+	mode         fs.FileMode
+	reopenCheck  time.Duration
+	lockTimeout  time.Duration
+	clock        func() time.Time
+	wallClock    bool // clock is time.Now, which the writer may extend (Writer.now)
+	onError      func(error)
+	maxSize      int64
+	maxBackups   int
+	maxAge       time.Duration
+	compress     bool
+	onRotate     func(archive string)
+	bufSize      int
+	flushEvery   time.Duration
+	flushLevel   slog.Leveler
+	idleRotation bool
+	errs         []error
 }
 
 func defaultConfig() config {
 	return config{
-		schedule:    Daily(),
-		loc:         time.Local,
-		mode:        0o640,
-		reopenCheck: time.Second,
-		lockTimeout: 100 * time.Millisecond,
-		clock:       time.Now,
-		wallClock:   true,
-		flushEvery:  time.Second,
-		flushLevel:  slog.LevelError,
+		schedule:     Daily(),
+		loc:          time.Local,
+		mode:         0o640,
+		reopenCheck:  time.Second,
+		lockTimeout:  100 * time.Millisecond,
+		clock:        time.Now,
+		wallClock:    true,
+		flushEvery:   time.Second,
+		flushLevel:   slog.LevelError,
+		idleRotation: true,
 	}
 }
 
@@ -212,6 +214,20 @@ func WithFileMode(mode fs.FileMode) Option {
 		}
 		c.mode = mode
 	}
+}
+
+// WithIdleRotation sets whether a writer rotates the file at the end of
+// its period even when nobody writes. It is on by default, so that
+// yesterday's archive exists right after midnight, OnRotate reports it on
+// time, and retention by age deletes records when their age says, not
+// when the service next logs. A process that is idle at a boundary wakes
+// once (one timer per Writer, nothing per record) and goes through the
+// rollover as a write would: the first process archives the file and the
+// others follow it, without the lock; an empty file is left in place.
+// Turn it off to keep idle processes from waking at each boundary; the
+// file is then rotated by the first write after the boundary.
+func WithIdleRotation(on bool) Option {
+	return func(c *config) { c.idleRotation = on }
 }
 
 // WithReopenCheck sets how often a writer checks, with one stat of the

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"sync"
@@ -79,10 +80,14 @@ type Writer struct {
 
 	// With WithBuffer: records not yet written, and the timer that writes
 	// them out after the flush interval.
-	buf        []byte
-	bufSize    int
-	flushTimer *time.Timer
-	timerArmed bool
+	buf      []byte
+	bufSize  int
+	flushDue int64 // when the oldest buffered record must be written
+
+	// The writer's one timer (timer.go), due at timerAt.
+	timer     *time.Timer
+	timerAt   int64
+	idleDelay time.Duration // how long after a boundary an idle writer rotates
 }
 
 // Open opens the log at path for appending, creating it and its parent
@@ -117,6 +122,7 @@ func Open(path string, opts ...Option) (*Writer, error) {
 		cfg:  cfg,
 		lock: flock.New(cfg.lockPath, flock.SetFlag(lockFileFlag), flock.SetPermissions(cfg.mode)),
 	}
+	w.idleDelay = rand.N(maxIdleDelay)
 	if cfg.bufSize > 0 {
 		w.bufSize = cfg.bufSize
 		w.buf = make([]byte, 0, cfg.bufSize)
@@ -313,6 +319,7 @@ func (w *Writer) setPeriod(period time.Time) {
 	w.period = period
 	w.periodEnd = w.cfg.schedule.next(period, w.cfg.loc).UnixNano()
 	w.updateDeadline()
+	w.arm(w.cfg.clock())
 }
 
 // checkLater schedules the next check that w.f is the file at the path,
@@ -391,8 +398,8 @@ func (w *Writer) Close() error {
 	}
 	err := w.flushLocked()
 	w.closed = true
-	if w.flushTimer != nil {
-		w.flushTimer.Stop()
+	if w.timer != nil {
+		w.timer.Stop()
 	}
 	if w.f != nil {
 		if cerr := w.f.Close(); cerr != nil {
@@ -427,33 +434,21 @@ func (w *Writer) buffer(p []byte, now time.Time) (int, error) {
 	if len(w.buf)+len(p) > w.bufSize {
 		w.flushLocked() // its error went to the error handler
 	}
-	w.buf = append(w.buf, p...)
-	if !w.timerArmed {
+	if len(w.buf) == 0 {
 		// Flush by the end of the period at the latest, so that a period's
 		// records are in the live file when it is renamed, where a
 		// follower that stops reading at the rename still sees them.
-		delay := w.cfg.flushEvery
 		const early = 5 * time.Millisecond // timers fire late, not early
-		if untilEnd := time.Duration(w.periodEnd-now.UnixNano()) - early; untilEnd > 0 && untilEnd < delay {
-			delay = untilEnd
+		w.flushDue = now.UnixNano() + int64(w.cfg.flushEvery)
+		if end := w.periodEnd - int64(early); end > now.UnixNano() {
+			w.flushDue = min(w.flushDue, end)
 		}
-		w.timerArmed = true
-		if w.flushTimer == nil {
-			w.flushTimer = time.AfterFunc(delay, w.timedFlush)
-		} else {
-			w.flushTimer.Reset(delay)
-		}
+		w.buf = append(w.buf, p...)
+		w.arm(now)
+		return len(p), nil
 	}
+	w.buf = append(w.buf, p...)
 	return len(p), nil
-}
-
-func (w *Writer) timedFlush() {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.timerArmed = false
-	if !w.closed {
-		w.flushLocked()
-	}
 }
 
 // flushLocked writes the batch, if any, with one system call. The records
