@@ -70,10 +70,9 @@ func WithFlushLevel(level slog.Leveler) Option {
 	}
 }
 
-// An Option configures a [Writer] (and so a [Handler]). Options are applied
-// in order; a later option overrides an earlier one of the same kind. An
-// option given a bad value makes [Open] fail with an error that
-// names the option.
+// An Option configures a [Writer]. Options are applied in order; a later
+// option overrides an earlier one of the same kind. An option given a bad
+// value makes [Open] fail with an error that names the option.
 type Option func(*config)
 
 type config struct {
