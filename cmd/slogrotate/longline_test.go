@@ -1,0 +1,109 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/slogrotate/slogrotate"
+)
+
+// TestLongLines: a line longer than a record is split into marked pieces
+// that join back to the line, in each format; the lines around it are
+// untouched. The long line holds multi-byte characters across the piece
+// boundaries, which JSON must not turn into U+FFFD.
+func TestLongLines(t *testing.T) {
+	long := strings.Repeat("abcdefghé€𝄞", 2*slogrotate.MaxRecordSize/17+1000) // ~2 MiB
+	input := "before\n" + long + "\nafter\nlast without newline"
+	want := []string{"before", long, "after", "last without newline"}
+	for _, format := range []string{"raw", "timestamp", "json"} {
+		t.Run(format, func(t *testing.T) {
+			log := filepath.Join(t.TempDir(), "app.log")
+			cmd := exec.Command(binary, "-format", format, log)
+			cmd.Stdin = strings.NewReader(input)
+			if out, err := cmd.CombinedOutput(); err != nil {
+				t.Fatalf("%v\n%s", err, out)
+			}
+			records := readLines(t, log)
+			got := join(t, format, records)
+			if len(got) != len(want) {
+				t.Fatalf("%d lines after joining %d records, want %d", len(got), len(records), len(want))
+			}
+			for i := range want {
+				if got[i] != want[i] {
+					t.Errorf("line %d: %d bytes after joining, want %d", i, len(got[i]), len(want[i]))
+				}
+			}
+			if len(records) < 4 {
+				t.Errorf("%d records: the long line was not split", len(records))
+			}
+		})
+	}
+}
+
+// join puts pieces back together as docs/command.md says a reader should.
+func join(t *testing.T, format string, records []string) []string {
+	var lines []string
+	cont := false
+	for _, r := range records {
+		if len(r)+1 > slogrotate.MaxRecordSize {
+			t.Fatalf("a record of %d bytes", len(r)+1)
+		}
+		text, more, next := r, false, false
+		switch format {
+		case "raw":
+			more = len(r)+1 == slogrotate.MaxRecordSize
+			next = cont
+		case "timestamp":
+			n := stampWidth(r)
+			text, next = r[n+1:], r[n] == '+'
+		case "json":
+			var rec struct {
+				Msg  string
+				Part int
+				More bool
+			}
+			if err := json.Unmarshal([]byte(r), &rec); err != nil {
+				t.Fatalf("record %q: %v", r[:min(len(r), 80)], err)
+			}
+			text, more, next = rec.Msg, rec.More, rec.Part > 1
+		}
+		if next {
+			lines[len(lines)-1] += text
+		} else {
+			lines = append(lines, text)
+		}
+		cont = more
+	}
+	return lines
+}
+
+// TestTee: -tee copies the input to standard output unchanged.
+func TestTee(t *testing.T) {
+	log := filepath.Join(t.TempDir(), "app.log")
+	cmd := exec.Command(binary, "-tee", "-format", "timestamp", log)
+	cmd.Stdin = strings.NewReader("one\ntwo")
+	cmd.Stderr = os.Stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(out) != "one\ntwo" {
+		t.Errorf("standard output %q, want the input", out)
+	}
+	if got := readLines(t, log); len(got) != 2 || !strings.HasSuffix(got[1], " two") {
+		t.Errorf("log %q", got)
+	}
+}
+
+// stampWidth is the width of the timestamp that starts record r: 27 in
+// UTC (ending in Z), 32 with a numeric offset such as +02:00.
+func stampWidth(r string) int {
+	if r[26] == 'Z' {
+		return 27
+	}
+	return 32
+}
