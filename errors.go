@@ -31,7 +31,21 @@ var (
 	// state a Writer writes (torn by a crash, or written by someone else).
 	// The rollover decides from the files alone and replaces the state.
 	ErrBadState = errors.New("unreadable shared state")
+
+	// ErrInvalidOption is matched by the errors of Open that a bad option
+	// value causes (each names the option or the schedule it is about), so
+	// that a program configured from a command line or a file can tell
+	// them from a log that cannot be opened.
+	ErrInvalidOption = errors.New("slogrotate: invalid option")
 )
+
+// invalidOption marks err as one of ErrInvalidOption's, keeping its text.
+func invalidOption(err error) error { return optionError{err} }
+
+type optionError struct{ error }
+
+func (e optionError) Unwrap() error        { return e.error }
+func (e optionError) Is(target error) bool { return target == ErrInvalidOption }
 
 // Errors that stay inside the package.
 var (

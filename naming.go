@@ -173,7 +173,7 @@ func (c *config) prepareArchiveDir(path string) error {
 		return nil
 	}
 	if fi, err := os.Stat(dir); err == nil && !fi.IsDir() {
-		return fmt.Errorf("slogrotate: WithArchiveDir: %s is not a directory", dir)
+		return invalidOption(fmt.Errorf("slogrotate: WithArchiveDir: %s is not a directory", dir))
 	}
 	if err := os.MkdirAll(dir, dirMode(c.mode)); err != nil {
 		return fmt.Errorf("slogrotate: WithArchiveDir: create %s: %w", dir, err)
@@ -183,7 +183,7 @@ func (c *config) prepareArchiveDir(path string) error {
 		return fmt.Errorf("slogrotate: WithArchiveDir: %w", err)
 	}
 	if !same {
-		return fmt.Errorf("slogrotate: WithArchiveDir: %s is on another file system than %s: %w", dir, path, errCrossDevice)
+		return invalidOption(fmt.Errorf("slogrotate: WithArchiveDir: %s is on another file system than %s: %w", dir, path, errCrossDevice))
 	}
 	return nil
 }

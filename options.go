@@ -116,7 +116,7 @@ func defaultConfig() config {
 }
 
 func (c *config) fail(format string, args ...any) {
-	c.errs = append(c.errs, fmt.Errorf("slogrotate: "+format, args...))
+	c.errs = append(c.errs, invalidOption(fmt.Errorf("slogrotate: "+format, args...)))
 }
 
 // WithSchedule sets when the file rolls over. The default is [Daily].
@@ -262,9 +262,11 @@ func WithLockTimeout(d time.Duration) Option {
 }
 
 // WithClock replaces the clock the writer reads to decide which period a
-// write belongs to. It exists for tests; the default is [time.Now]. It is
-// called from writing goroutines and from the writer's background
-// goroutine, so it must be safe for concurrent use.
+// write belongs to; the default is [time.Now]. It exists for tests, and for
+// programs that stamp each record themselves and want it filed by that
+// very stamp (cmd/slogrotate does: its clock returns the stamp of the line
+// being written). It is called from writing goroutines and from the
+// writer's background goroutine, so it must be safe for concurrent use.
 func WithClock(now func() time.Time) Option {
 	return func(c *config) {
 		if now == nil {
@@ -372,14 +374,14 @@ func (c *config) check(path string) error {
 	if path == "" {
 		return errors.New("slogrotate: empty log file path")
 	}
-	if err := c.schedule.validate(); err != nil {
-		return err
+	if err := c.schedule.Err(); err != nil {
+		return invalidOption(err)
 	}
 	if c.layout == "" {
 		c.layout = c.schedule.Layout()
 	}
 	if err := checkLayout(c.layout, c.schedule); err != nil {
-		return err
+		return invalidOption(err)
 	}
 	if c.lockPath == "" {
 		c.lockPath = path + ".lock"

@@ -458,6 +458,11 @@ func TestBadInput(t *testing.T) {
 			}
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), c.want)
+			if len(c.opts) > 0 { // a bad option, not a bad path
+				assert.ErrorIs(t, err, ErrInvalidOption)
+			} else {
+				assert.NotErrorIs(t, err, ErrInvalidOption)
+			}
 		})
 	}
 }

@@ -91,7 +91,9 @@ func (s Schedule) String() string {
 	return "invalid schedule"
 }
 
-func (s Schedule) validate() error {
+// Err reports why s is not a valid schedule (a bad argument to the
+// function that built it, or the zero Schedule), or nil if it is.
+func (s Schedule) Err() error {
 	if s.err != nil {
 		return s.err
 	}
@@ -105,7 +107,7 @@ func (s Schedule) validate() error {
 // boundaries computed in loc. For an invalid schedule or a nil loc it
 // returns t, t.
 func (s Schedule) Period(t time.Time, loc *time.Location) (start, end time.Time) {
-	if s.validate() != nil || loc == nil {
+	if s.Err() != nil || loc == nil {
 		return t, t
 	}
 	start = s.start(t, loc)

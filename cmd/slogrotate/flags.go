@@ -57,6 +57,9 @@ func parseFlags(args []string, stderr io.Writer) (*settings, error) {
 	s.zoneVar(fl, "location", "compute boundaries and names in time `ZONE` (e.g. Europe/Paris)")
 
 	s.option(fl, "layout", "Go time `LAYOUT` of archive name suffixes", str(slogrotate.WithArchiveLayout))
+	s.option(fl, "archive-dir", "put archives in `DIR` (relative to the log's directory), on the log's file system", str(slogrotate.WithArchiveDir))
+	s.option(fl, "keep-extension", "name archives app.2021-10-18.log rather than app.log.2021-10-18", boolean(slogrotate.WithKeepExtension))
+	s.option(fl, "idle-rotation", "rotate at the end of a period even when no line comes (default true)", onOff(slogrotate.WithIdleRotation))
 	s.option(fl, "max-size", "also roll over at `SIZE` bytes (100M, 1G)", size64(slogrotate.WithMaxSize))
 	s.option(fl, "max-backups", "keep at most `N` archives", count(slogrotate.WithMaxBackups))
 	s.option(fl, "max-age", "delete archives older than `DURATION`", duration(slogrotate.WithMaxAge))
@@ -190,6 +193,17 @@ func size64(opt func(int64) slogrotate.Option) optionParser {
 	}}
 }
 
+// onOff is a boolean flag for an option that takes the boolean.
+func onOff(opt func(bool) slogrotate.Option) optionParser {
+	return optionParser{isBool: true, parse: func(s string) (slogrotate.Option, error) {
+		on, err := strconv.ParseBool(s)
+		if err != nil {
+			return nil, errors.New("want true or false")
+		}
+		return opt(on), nil
+	}}
+}
+
 func boolean(opt func() slogrotate.Option) optionParser {
 	return optionParser{isBool: true, parse: func(s string) (slogrotate.Option, error) {
 		on, err := strconv.ParseBool(s)
@@ -294,12 +308,8 @@ func (f *scheduleFlag) Set(text string) error {
 	return nil
 }
 
-// valid reports whether sched is one Open accepts. Schedule keeps its error
-// to itself; an invalid one has empty periods.
-func valid(sched slogrotate.Schedule) bool {
-	start, end := sched.Period(time.Now(), time.UTC)
-	return end.After(start)
-}
+// valid reports whether sched is one Open accepts.
+func valid(sched slogrotate.Schedule) bool { return sched.Err() == nil }
 
 func parseEvery(s string) (slogrotate.Schedule, error) {
 	d, err := time.ParseDuration(s)

@@ -107,11 +107,12 @@ func run(args []string, stdin *os.File, stdout, stderr io.Writer) int {
 	return status
 }
 
-// openFailed reports why Open failed. A layout Open rejects is a usage
-// error; anything else (no permission, a missing directory that cannot be
+// openFailed reports why Open failed. An option Open rejects is a usage
+// error (the flags check everything else before, so it is the layout);
+// anything else (no permission, a missing directory that cannot be
 // created) is the log that cannot be opened.
 func openFailed(s *settings, err error, stderr io.Writer) int {
-	if s.layoutGiven && strings.Contains(err.Error(), "archive layout") {
+	if s.layoutGiven && errors.Is(err, slogrotate.ErrInvalidOption) {
 		fmt.Fprintf(stderr, "slogrotate: invalid value for flag -layout: %v\n", unprefixed(err))
 		return 2
 	}
