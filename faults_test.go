@@ -12,8 +12,6 @@ package slogrotate
 import (
 	"bufio"
 	"bytes"
-	"compress/gzip"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -23,7 +21,6 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -31,6 +28,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/slogrotate/slogrotate/internal/logcheck"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -253,29 +251,39 @@ func TestRolloverFailsHalfWay(t *testing.T) {
 // Fault children: writer processes the fault tests start, stop, kill and
 // run as other users.
 //
-// A fault child opens the log at SR_PATH with the options in SR_OPTS (see
-// childOptions) and writes records in logcheck's format, one Write each,
-// every SR_GAP, until SR_UNTIL (UnixNano) or until it is killed. Every
-// SR_BIG_EVERY-th record is padded to SR_BIG_SIZE bytes. SIGTERM ends the
-// run early, with Close. It reports on
-// standard output:
+// A fault child (role "fault") opens the log at Path with the options in
+// Opts (see childOptions) and writes records in logcheck's format, one
+// Write each, every Gap, until Until or until it is killed. Every
+// BigEvery-th record is padded to BigSize bytes. SIGTERM ends the run
+// early, with Close. It reports on standard output:
 //
 //	ERR <message>     each call of the error handler
 //	LOST <seq>        a Write that returned an error (the record is lost)
-//	HOLDING           it is about to stop itself (SR_STOP_AT)
+//	HOLDING           it is about to stop itself (StopAt)
 //	DONE n maxlat-ns unreported
 //
-// With SR_STOP_AT=stage it raises SIGSTOP on itself the SR_STOP_SKIP+1-th
+// With StopAt set to a stage it raises SIGSTOP on itself the StopSkip+1-th
 // time the rollover reaches that stage, while holding whatever lock the
 // stage holds. "unreported" counts failed Writes whose error did not reach
 // the error handler.
-func runFaultChild(string) int {
-	path := os.Getenv("SR_PATH")
-	id, _ := strconv.Atoi(os.Getenv("SR_ID"))
-	untilNS, _ := strconv.ParseInt(os.Getenv("SR_UNTIL"), 10, 64)
-	gap, _ := time.ParseDuration(os.Getenv("SR_GAP"))
-	bigEvery, _ := strconv.Atoi(os.Getenv("SR_BIG_EVERY"))
-	bigSize, _ := strconv.Atoi(os.Getenv("SR_BIG_SIZE"))
+type faultChildConf struct {
+	Path     string
+	ID       int
+	Opts     string
+	Gap      time.Duration
+	Until    time.Time // zero: until killed
+	BigEvery int
+	BigSize  int
+	StopAt   string
+	StopSkip int
+}
+
+func init() { children["fault"] = runFaultChild }
+
+func runFaultChild() int {
+	var c faultChildConf
+	childConf(&c)
+	path, id, gap, bigEvery, bigSize := c.Path, c.ID, c.Gap, c.BigEvery, c.BigSize
 	out := bufio.NewWriter(os.Stdout)
 	var outMu sync.Mutex
 	say := func(format string, args ...any) {
@@ -284,8 +292,8 @@ func runFaultChild(string) int {
 		out.Flush()
 		outMu.Unlock()
 	}
-	if at := stage(os.Getenv("SR_STOP_AT")); at != "" {
-		skip, _ := strconv.Atoi(os.Getenv("SR_STOP_SKIP"))
+	if at := stage(c.StopAt); at != "" {
+		skip := c.StopSkip
 		testHook = func(s stage) {
 			if s != at {
 				return
@@ -306,7 +314,7 @@ func runFaultChild(string) int {
 		repMu.Unlock()
 		say("ERR %s", strings.ReplaceAll(err.Error(), "\n", " "))
 	}
-	opts := append(childOptions(os.Getenv("SR_OPTS")), WithErrorHandler(onError))
+	opts := append(childOptions(c.Opts), WithErrorHandler(onError))
 	w, err := Open(path, opts...)
 	if err != nil {
 		say("OPENFAILED %v", err)
@@ -317,13 +325,13 @@ func runFaultChild(string) int {
 	var maxLat time.Duration
 	unreported := 0
 	seq := 0
-	// SIGTERM ends the run like SR_UNTIL, with Close: a test that stops
+	// SIGTERM ends the run like Until, with Close: a test that stops
 	// the child this way checks what Close leaves behind (no compressor's
 	// temporary file). Crashes are SIGKILL.
 	term := make(chan os.Signal, 1)
 	signal.Notify(term, syscall.SIGTERM)
 write:
-	for ; untilNS == 0 || time.Now().UnixNano() < untilNS; seq++ {
+	for ; c.Until.IsZero() || time.Now().Before(c.Until); seq++ {
 		select {
 		case <-term:
 			break write
@@ -360,8 +368,6 @@ write:
 	say("DONE %d %d %d", seq, maxLat.Nanoseconds(), unreported)
 	return 0
 }
-
-func init() { otherChildren["fault"] = runFaultChild }
 
 // stopSelf stops the process with SIGSTOP before it returns. A signal sent
 // to the process would be taken by any of its threads, and this one could
@@ -405,25 +411,10 @@ type faultConf struct {
 
 func startFault(t *testing.T, path string, id int, c faultConf) *faultProc {
 	t.Helper()
-	exe := c.exe
-	if exe == "" {
-		exe = os.Args[0]
-	}
-	cmd := exec.Command(exe, "-test.run=^$")
-	cmd.Env = append(os.Environ(),
-		childEnv+"=fault",
-		"SR_PATH="+path,
-		"SR_ID="+strconv.Itoa(id),
-		"SR_OPTS="+c.opts,
-		"SR_GAP="+c.gap.String(),
-		"SR_BIG_EVERY="+strconv.Itoa(c.bigEvery),
-		"SR_BIG_SIZE="+strconv.Itoa(c.bigSize),
-		"SR_STOP_AT="+c.stopAt,
-		"SR_STOP_SKIP="+strconv.Itoa(c.stopSkip),
-	)
-	if !c.until.IsZero() {
-		cmd.Env = append(cmd.Env, "SR_UNTIL="+strconv.FormatInt(c.until.UnixNano(), 10))
-	}
+	cmd := childCommand(t, c.exe, "fault", faultChildConf{
+		Path: path, ID: id, Opts: c.opts, Gap: c.gap, Until: c.until,
+		BigEvery: c.bigEvery, BigSize: c.bigSize, StopAt: c.stopAt, StopSkip: c.stopSkip,
+	})
 	if c.cred != nil {
 		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: c.cred}
 	}
@@ -544,112 +535,6 @@ func (p *faultProc) finish(t *testing.T, timeout time.Duration) {
 // ---------------------------------------------------------------------------
 // Reading back every file in a log's directory.
 
-type foundRecord struct {
-	file string
-	wt   time.Time
-}
-
-// logScan is what scanLogDir found in a directory: every line of every
-// file (compressed or not; lock files skipped) sorted into records, blank
-// lines (a blanked fragment) and torn or foreign lines.
-type logScan struct {
-	files, gz, temps, badGzip int
-	records, blank, torn      int
-	byKey                     map[[2]int][]foundRecord
-	perFile                   map[string][]time.Time
-	problems                  []string
-}
-
-func (s *logScan) problem(format string, args ...any) {
-	if len(s.problems) < 20 {
-		s.problems = append(s.problems, fmt.Sprintf(format, args...))
-	}
-}
-
-func scanLogDir(t *testing.T, dir string) *logScan {
-	t.Helper()
-	entries, err := os.ReadDir(dir)
-	require.NoError(t, err)
-	s := &logScan{byKey: map[[2]int][]foundRecord{}, perFile: map[string][]time.Time{}}
-	for _, e := range entries {
-		name := e.Name()
-		if !e.Type().IsRegular() || strings.HasSuffix(name, ".lock") || name == "ballast" {
-			continue
-		}
-		if strings.HasSuffix(name, ".tmp") {
-			s.temps++
-			s.problem("temporary file left: %s", name)
-			continue
-		}
-		s.files++
-		data, err := os.ReadFile(filepath.Join(dir, name))
-		require.NoError(t, err)
-		if strings.HasSuffix(name, ".gz") {
-			s.gz++
-			zr, err := gzip.NewReader(bytes.NewReader(data))
-			if err == nil {
-				data, err = io.ReadAll(zr)
-			}
-			if err != nil {
-				s.badGzip++
-				s.problem("%s: invalid gzip: %v", name, err)
-				continue
-			}
-		}
-		for line := range bytes.Lines(data) {
-			if len(bytes.TrimSpace(line)) == 0 && bytes.HasSuffix(line, []byte("\n")) {
-				s.blank++
-				continue
-			}
-			var rec struct {
-				W   *int       `json:"w"`
-				Seq *int       `json:"seq"`
-				WT  *time.Time `json:"wt"`
-			}
-			if !bytes.HasSuffix(line, []byte("\n")) || json.Unmarshal(line, &rec) != nil || rec.W == nil || rec.Seq == nil || rec.WT == nil {
-				s.torn++
-				s.problem("%s: torn line %.100q", name, line)
-				continue
-			}
-			s.records++
-			key := [2]int{*rec.W, *rec.Seq}
-			s.byKey[key] = append(s.byKey[key], foundRecord{file: name, wt: *rec.WT})
-			s.perFile[name] = append(s.perFile[name], *rec.WT)
-		}
-	}
-	return s
-}
-
-// account checks writer w's records against what it reported: n written
-// (-1: killed, so 0..k for the highest k found), lost the sequence numbers
-// whose Write failed. Every record not lost is found exactly once, no lost
-// one is found. It returns how many were missing and duplicated.
-func (s *logScan) account(w, n int, lost map[int]bool) (missing, dup int) {
-	if n < 0 {
-		n = 0
-		for key := range s.byKey {
-			if key[0] == w && key[1]+1 > n {
-				n = key[1] + 1
-			}
-		}
-	}
-	for seq := range n {
-		found := len(s.byKey[[2]int{w, seq}])
-		switch {
-		case lost[seq] && found > 0:
-			dup += found
-			s.problem("w=%d seq=%d was reported lost but is in %s", w, seq, s.byKey[[2]int{w, seq}][0].file)
-		case !lost[seq] && found == 0:
-			missing++
-			s.problem("w=%d seq=%d is missing", w, seq)
-		case found > 1:
-			dup += found - 1
-			s.problem("w=%d seq=%d appears %d times", w, seq, found)
-		}
-	}
-	return missing, dup
-}
-
 // ---------------------------------------------------------------------------
 // Disk full, with many processes.
 
@@ -697,16 +582,16 @@ func TestDiskFullManyProcesses(t *testing.T) {
 		lost += len(p.lost)
 		errs += len(p.errs)
 	}
-	s := scanLogDir(t, dir)
+	s := scanDir(t, dir)
 	missing, dup := 0, 0
 	var maxLat time.Duration
 	for _, p := range procs {
-		m, d := s.account(p.id, p.n, p.lost)
+		m, d := s.Account(p.id, p.n, p.lost)
 		missing, dup = missing+m, dup+d
 		maxLat = max(maxLat, p.maxLat)
 		after := 0
-		for key, found := range s.byKey {
-			if key[0] == p.id && found[0].wt.After(resumed) {
+		for key, found := range s.ByKey {
+			if key.W == p.id && s.At(found[0]).WT.After(resumed) {
 				after++
 			}
 		}
@@ -714,13 +599,13 @@ func TestDiskFullManyProcesses(t *testing.T) {
 		assert.Greater(t, p.errCount("no space left on device"), 0, "child %d never saw the disk full", p.id)
 	}
 	t.Logf("files=%d gz=%d records=%d reported-lost=%d errors=%d blank-lines=%d torn=%d missing=%d duplicated=%d max-write-latency=%v",
-		s.files, s.gz, s.records, lost, errs, s.blank, s.torn, missing, dup, maxLat)
-	for _, p := range s.problems {
+		s.Files, s.Gz, s.Records, lost, errs, s.Blank, s.Torn, missing, dup, maxLat)
+	for _, p := range s.Problems {
 		t.Error(p)
 	}
-	assert.Zero(t, s.torn, "torn lines")
+	assert.Zero(t, s.Torn, "torn lines")
 	assert.Zero(t, missing+dup, "missing or duplicated records")
-	assert.Zero(t, s.temps+s.badGzip, "temporary files or bad gzip")
+	assert.Zero(t, s.TempFiles+s.BadGzip, "temporary files or bad gzip")
 	assert.Greater(t, lost, 0, "the disk was never full for a writer")
 	assert.Less(t, maxLat, 500*time.Millisecond, "a write blocked")
 }
@@ -754,33 +639,6 @@ func unprivileged(t *testing.T) (exe, logDir string) {
 	require.NoError(t, os.Mkdir(logDir, 0o755))
 	require.NoError(t, os.Chown(logDir, nobody, nobody))
 	return exe, logDir
-}
-
-// ourArchives lists the files in dir that the writer's naming (every=1s,
-// UTC) produced for error.log.
-func ourArchives(t *testing.T, dir string) []string {
-	t.Helper()
-	cfg := testConfig(t, childOptions("every=1s")...)
-	entries, err := os.ReadDir(dir)
-	require.NoError(t, err)
-	var out []string
-	for _, e := range entries {
-		if _, ok := cfg.parseArchive("error.log", e.Name()); ok {
-			out = append(out, e.Name())
-		}
-	}
-	sort.Strings(out)
-	return out
-}
-
-// waitUntil polls cond until it holds or fails the test after timeout.
-func waitUntil(t *testing.T, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(timeout); !cond(); time.Sleep(20 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("not within %v: %s", timeout, what)
-		}
-	}
 }
 
 // TestPermissionsTakenAway runs a writer as an unprivileged user and takes
@@ -848,33 +706,33 @@ func TestPermissionsTakenAway(t *testing.T) {
 
 	require.NoError(t, p.cmd.Process.Signal(syscall.SIGTERM))
 	<-p.exited
-	s := scanLogDir(t, dir)
-	missing, dup := s.account(p.id, -1, p.lost)
+	s := scanDir(t, dir)
+	missing, dup := s.Account(p.id, -1, p.lost)
 	t.Logf("files=%d gz=%d records=%d reported-lost=%d errors=%d torn=%d missing=%d duplicated=%d",
-		s.files, s.gz, s.records, len(p.lost), len(p.errs), s.torn, missing, dup)
-	for _, pr := range s.problems {
+		s.Files, s.Gz, s.Records, len(p.lost), len(p.errs), s.Torn, missing, dup)
+	for _, pr := range s.Problems {
 		t.Error(pr)
 	}
 	t.Logf("archives %v", ourArchives(t, dir))
 	assert.Zero(t, len(p.lost), "writes failed while only rollovers should have")
-	assert.Zero(t, s.torn+missing+dup+s.badGzip)
+	assert.Zero(t, s.Torn+missing+dup+s.BadGzip)
 }
 
 // checkArchiveNames checks that every archive of ours is named for the
 // period of the first record in it: a file is archived under the period it
 // was started in, however long a fault kept it live.
-func checkArchiveNames(t *testing.T, dir string, s *logScan) {
+func checkArchiveNames(t *testing.T, dir string, s *logcheck.Report) {
 	t.Helper()
 	cfg := testConfig(t, childOptions("every=1s")...)
-	for name, wts := range s.perFile {
+	for name, f := range s.ByFile {
 		a, ok := cfg.parseArchive("error.log", name)
-		if !ok {
+		if !ok || len(f.Records) == 0 {
 			continue
 		}
-		first := wts[0]
-		for _, wt := range wts {
-			if wt.Before(first) {
-				first = wt
+		first := f.Records[0].WT
+		for _, r := range f.Records {
+			if r.WT.Before(first) {
+				first = r.WT
 			}
 		}
 		if p := cfg.schedule.start(first, time.UTC); !p.Equal(a.period) {
@@ -913,18 +771,20 @@ func TestLogReplacedByDirectory(t *testing.T) {
 	require.NoError(t, p.cmd.Process.Signal(syscall.SIGTERM))
 	<-p.exited
 
-	s := scanLogDir(t, dir)
-	missing, dup := s.account(p.id, -1, p.lost)
+	s := scanDir(t, dir)
+	missing, dup := s.Account(p.id, -1, p.lost)
 	t.Logf("files=%d records=%d reported-lost=%d errors=%d torn=%d missing=%d duplicated=%d; errors: %q",
-		s.files, s.records, len(p.lost), len(p.errs), s.torn, missing, dup, p.errs)
-	for _, pr := range s.problems {
+		s.Files, s.Records, len(p.lost), len(p.errs), s.Torn, missing, dup, p.errs)
+	for _, pr := range s.Problems {
 		t.Error(pr)
 	}
-	assert.Zero(t, len(p.lost)+s.torn+missing+dup)
-	assert.Greater(t, len(s.perFile["moved.log"]), 0)
+	assert.Zero(t, len(p.lost)+s.Torn+missing+dup)
+	require.Contains(t, s.ByFile, "moved.log")
+	assert.Greater(t, len(s.ByFile["moved.log"].Records), 0)
 	written := 0
-	for _, wt := range s.perFile["error.log"] {
-		if wt.After(fixed) {
+	require.Contains(t, s.ByFile, "error.log")
+	for _, r := range s.ByFile["error.log"].Records {
+		if r.WT.After(fixed) {
 			written++
 		}
 	}
@@ -949,7 +809,7 @@ func TestLogRemovedAndDirectoryPutInItsPlace(t *testing.T) {
 		gap:  5 * time.Millisecond, until: time.Now().Add(time.Hour),
 	})
 	time.Sleep(500 * time.Millisecond)
-	deleted := scanLogDir(t, dir) // what the test is about to delete
+	deleted := scanDir(t, dir) // what the test is about to delete
 	require.NoError(t, os.Remove(path))
 	require.NoError(t, os.Mkdir(path, 0o755))
 	p.waitErrs(t, 2*time.Second, "not a regular file")
@@ -970,24 +830,24 @@ func TestLogRemovedAndDirectoryPutInItsPlace(t *testing.T) {
 // after that and before the writer's next reopen check are lost without a
 // report (no write fails); everything else is in the files or was reported
 // lost.
-func checkSilentLoss(t *testing.T, dir string, p *faultProc, deleted *logScan) {
+func checkSilentLoss(t *testing.T, dir string, p *faultProc, deleted *logcheck.Report) {
 	t.Helper()
-	s := scanLogDir(t, dir)
-	_, dup := s.account(p.id, -1, p.lost)
+	s := scanDir(t, dir)
+	_, dup := s.Account(p.id, -1, p.lost)
 	var silent []int
 	maxSeq := 0
-	for key := range s.byKey {
-		maxSeq = max(maxSeq, key[1])
+	for key := range s.ByKey {
+		maxSeq = max(maxSeq, key.Seq)
 	}
 	for seq := range maxSeq {
-		key := [2]int{p.id, seq}
-		if !p.lost[seq] && len(s.byKey[key]) == 0 && len(deleted.byKey[key]) == 0 {
+		key := logcheck.Key{W: p.id, Seq: seq}
+		if !p.lost[seq] && s.Count(key) == 0 && deleted.Count(key) == 0 {
 			silent = append(silent, seq)
 		}
 	}
 	t.Logf("records=%d deleted-by-the-test=%d reported-lost=%d lost-silently=%d errors=%d torn=%d duplicated=%d; first errors: %q",
-		s.records, deleted.records, len(p.lost), len(silent), len(p.errs), s.torn, dup, p.errs[:min(len(p.errs), 2)])
-	assert.Zero(t, s.torn+dup)
+		s.Records, deleted.Records, len(p.lost), len(silent), len(p.errs), s.Torn, dup, p.errs[:min(len(p.errs), 2)])
+	assert.Zero(t, s.Torn+dup)
 	assert.Greater(t, len(p.lost), 0, "no write was reported lost while the log was gone")
 	// The reopen check is 100ms, at one record per 5ms; slack for a slow
 	// machine.
@@ -1010,7 +870,7 @@ func TestLogDirectoryDeletedAndRecreated(t *testing.T) {
 		gap:  5 * time.Millisecond, until: time.Now().Add(time.Hour),
 	})
 	time.Sleep(500 * time.Millisecond)
-	deleted := scanLogDir(t, dir) // what the test is about to delete
+	deleted := scanDir(t, dir) // what the test is about to delete
 	require.NoError(t, os.RemoveAll(dir))
 	p.waitErrs(t, 2*time.Second, "no such file or directory")
 	time.Sleep(1500 * time.Millisecond)
@@ -1074,20 +934,20 @@ func TestStoppedLockHolder(t *testing.T) {
 			assert.Greater(t, n, 0, "child %d never reported the lock it could not get", p.id)
 		}
 	}
-	s := scanLogDir(t, dir)
+	s := scanDir(t, dir)
 	missing, dup := 0, 0
 	for _, p := range append(others, holder) {
-		m, d := s.account(p.id, p.n, p.lost)
+		m, d := s.Account(p.id, p.n, p.lost)
 		missing, dup = missing+m, dup+d
 		assert.Empty(t, p.lost, "child %d lost writes", p.id)
 	}
 	archives := ourArchives(t, dir)
 	t.Logf("stopped %v; archives=%d records=%d lock-timeouts=%d max-write-latency=%v (lock timeout %v) missing=%d duplicated=%d torn=%d",
-		resumed.Sub(stopped).Round(time.Millisecond), len(archives), s.records, timeouts, maxLat, lockTimeout, missing, dup, s.torn)
-	for _, pr := range s.problems {
+		resumed.Sub(stopped).Round(time.Millisecond), len(archives), s.Records, timeouts, maxLat, lockTimeout, missing, dup, s.Torn)
+	for _, pr := range s.Problems {
 		t.Error(pr)
 	}
-	assert.Zero(t, missing+dup+s.torn)
+	assert.Zero(t, missing+dup+s.Torn)
 	// The bound is the lock timeout; the margin is for a loaded machine, far
 	// below the 3.5s the holder is stopped for.
 	assert.Less(t, maxLat, lockTimeout+400*time.Millisecond, "a write waited past the lock timeout")
@@ -1103,9 +963,10 @@ func TestStoppedLockHolder(t *testing.T) {
 	}
 	assert.GreaterOrEqual(t, caughtUp, 2, "rotation did not resume after the holder continued: %v", archives)
 	// The live file holds one period only.
-	live := s.perFile["error.log"]
-	for _, wt := range live {
-		assert.Equal(t, time.Unix(live[0].Unix(), 0), time.Unix(wt.Unix(), 0), "the live file mixes periods")
+	if live := s.ByFile["error.log"]; live != nil {
+		for _, r := range live.Records {
+			assert.Equal(t, time.Unix(live.Records[0].WT.Unix(), 0), time.Unix(r.WT.Unix(), 0), "the live file mixes periods")
+		}
 	}
 }
 

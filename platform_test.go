@@ -8,17 +8,6 @@ import (
 
 const isWindows = runtime.GOOS == "windows"
 
-// otherChildren holds the child roles of tests other than the multi-process
-// ones, by the value of the child environment variable.
-var otherChildren = map[string]func(role string) int{}
-
-func runOtherChild(role string) int {
-	if f := otherChildren[role]; f != nil {
-		return f(role)
-	}
-	return 2
-}
-
 // wineVersion is the version of Wine the Windows test binary runs under,
 // and empty everywhere else. windows_test.go sets it: from the ntdll.dll
 // export wine_get_version, which only Wine has, or else from

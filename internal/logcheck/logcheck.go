@@ -199,6 +199,9 @@ func (r *Report) String() string {
 // Count is how many times the record key was found.
 func (r *Report) Count(key Key) int { return len(r.ByKey[key]) }
 
+// At is the record at p.
+func (r *Report) At(p Place) Record { return r.ByFile[p.File].Records[p.Index] }
+
 // Names lists the files read, sorted.
 func (r *Report) Names() []string {
 	names := make([]string, 0, len(r.ByFile))
