@@ -30,6 +30,7 @@ func TestParseArchive(t *testing.T) {
 		"error.log.2021-1-18":           nil,
 		"error.log.lock":                nil,
 		"error.log.lock.maint":          nil,
+		"error.log.maint.lock":          nil, // the maintenance lock
 		"error.log":                     nil,
 		"other.log.2021-10-18":          nil,
 		"error.log.2021-10-18T05":       nil,

@@ -96,15 +96,9 @@ func (b *ballast) free() { b.f.Truncate(0) }
 func TestDiskFullCutRecordIsBlanked(t *testing.T) {
 	dir := mountTmpfs(t, "size=256k")
 	path := filepath.Join(dir, "error.log")
-	var errsA, errsB errCollector
 	clock := newClock(day1)
-	open := func(errs *errCollector) *Writer {
-		w, err := Open(path, WithLocation(time.UTC), WithClock(clock.Now), WithErrorHandler(errs.handle))
-		require.NoError(t, err)
-		t.Cleanup(func() { w.Close() })
-		return w
-	}
-	a, b := open(&errsA), open(&errsB)
+	a, errsA := openCollecting(t, path, clock)
+	b, errsB := openCollecting(t, path, clock)
 	writeLine(t, a, "first")
 
 	bal := newBallast(t, dir)
@@ -159,10 +153,7 @@ func TestDiskFullCutRecordIsBlanked(t *testing.T) {
 func TestDiskFullCutRecordFallback(t *testing.T) {
 	dir := mountTmpfs(t, "size=256k")
 	path := filepath.Join(dir, "error.log")
-	var errs errCollector
-	w, err := Open(path, WithLocation(time.UTC), WithClock(newClock(day1).Now), WithErrorHandler(errs.handle))
-	require.NoError(t, err)
-	defer w.Close()
+	w, errs := openCollecting(t, path, nil)
 	writeLine(t, w, "first")
 	blankFragment = func(uintptr, int) error { return errors.New("simulated: cannot overwrite") }
 	defer func() { blankFragment = blankTail }()
@@ -200,10 +191,7 @@ func TestRolloverFailsHalfWay(t *testing.T) {
 	dir := mountTmpfs(t, "size=1m,nr_inodes=16")
 	path := filepath.Join(dir, "error.log")
 	clock := newClock(day1)
-	var errs errCollector
-	w, err := Open(path, WithLocation(time.UTC), WithClock(clock.Now), WithErrorHandler(errs.handle))
-	require.NoError(t, err)
-	defer w.Close()
+	w, errs := openCollecting(t, path, clock)
 	writeLine(t, w, "a")
 
 	// Use up the inodes.
@@ -226,7 +214,7 @@ func TestRolloverFailsHalfWay(t *testing.T) {
 	writeLine(t, w, "b") // the rename happens, the create fails
 	require.Len(t, errs.all(), 1, "%v", errs.all())
 	assert.ErrorIs(t, errs.all()[0], syscall.ENOSPC)
-	_, err = os.Lstat(path)
+	_, err := os.Lstat(path)
 	require.ErrorIs(t, err, fs.ErrNotExist, "the rename was done")
 	clock.Add(retryDelay / 2)
 	writeLine(t, w, "c") // not retried yet: still the archive

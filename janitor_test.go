@@ -115,8 +115,7 @@ func TestOnRotateLogsThroughTheWriter(t *testing.T) {
 	var w *Writer
 	opened := make(chan struct{})
 	inside := make(chan string, 1)
-	w, err := Open(path, WithLocation(time.UTC), WithClock(newClock(day1).Now), WithReopenCheck(5*time.Millisecond),
-		WithErrorHandler(func(error) {}),
+	w, _ = openCollecting(t, path, nil, WithReopenCheck(5*time.Millisecond),
 		WithOnRotate(func(a string) {
 			<-opened
 			// Log until the writer is closed: Close runs meanwhile, from
@@ -131,7 +130,6 @@ func TestOnRotateLogsThroughTheWriter(t *testing.T) {
 				}
 			}
 		}))
-	require.NoError(t, err)
 	close(opened)
 	assert.Equal(t, path+".2021-10-15", <-inside)
 	closed := make(chan error)

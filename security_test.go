@@ -39,7 +39,12 @@ func TestModesIgnoreUmask(t *testing.T) {
 			writeLine(t, w, "a")
 			clock.Add(24 * time.Hour)
 			writeLine(t, w, "b")
-			gz := <-done
+			var gz string
+			select {
+			case gz = <-done:
+			case <-time.After(10 * time.Second):
+				t.Fatal("no compressed archive within 10s of the rollover")
+			}
 			for _, p := range []string{path, path + ".lock", filepath.Join(dir, "error.log.maint.lock"), gz} {
 				assert.Equal(t, fs.FileMode(0o660), perm(t, p), p)
 			}
@@ -96,10 +101,7 @@ func TestFIFOAtLockFile(t *testing.T) {
 	dir := tempDir(t)
 	path := filepath.Join(dir, "error.log")
 	clock := newClock(day1)
-	var errs errCollector
-	w, err := Open(path, WithLocation(time.UTC), WithClock(clock.Now), WithErrorHandler(errs.handle))
-	require.NoError(t, err)
-	defer w.Close()
+	w, errs := openCollecting(t, path, clock)
 	writeLine(t, w, "a")
 	require.NoError(t, os.Remove(path+".lock"))
 	require.NoError(t, syscall.Mkfifo(path+".lock", 0o640))
@@ -132,11 +134,8 @@ func TestSymlinksAtArchiveNames(t *testing.T) {
 	}
 	clock := newClock(day1)
 	done := make(chan string, 1)
-	var errs errCollector
-	w, err := Open(path, WithLocation(time.UTC), WithClock(clock.Now), WithCompress(), WithErrorHandler(errs.handle),
+	w, errs := openCollecting(t, path, clock, WithCompress(),
 		WithReopenCheck(5*time.Millisecond), WithOnRotate(func(a string) { done <- a }))
-	require.NoError(t, err)
-	defer w.Close()
 	writeLine(t, w, "secret")
 	clock.Add(24 * time.Hour)
 	writeLine(t, w, "next")
@@ -157,9 +156,7 @@ func TestSymlinkAtMaintenanceLock(t *testing.T) {
 	dir := tempDir(t)
 	path := filepath.Join(dir, "error.log")
 	check := plant(t, filepath.Join(dir, "error.log.maint.lock"))
-	var errs errCollector
-	w, err := Open(path, WithCompress(), WithErrorHandler(errs.handle))
-	require.NoError(t, err)
+	w, errs := openCollecting(t, path, nil, WithCompress())
 	writeLine(t, w, "still logging")
 	require.NoError(t, w.Close())
 	check()

@@ -372,10 +372,7 @@ func TestWindowsRolloverBlockedBySharingViolation(t *testing.T) {
 	dir := tempDir(t)
 	path := filepath.Join(dir, "error.log")
 	clock := newClock(day1)
-	var errs errCollector
-	w, err := Open(path, WithLocation(time.UTC), WithClock(clock.Now), WithErrorHandler(errs.handle))
-	require.NoError(t, err)
-	defer w.Close()
+	w, errs := openCollecting(t, path, clock)
 	writeLine(t, w, "a")
 
 	reader, err := os.Open(path) // a log shipper that used os.Open
