@@ -3,7 +3,6 @@ package slogrotate
 import (
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -11,17 +10,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
-
-func testConfig(t *testing.T, opts ...Option) *config {
-	t.Helper()
-	c := defaultConfig()
-	c.loc = time.UTC
-	for _, o := range opts {
-		o(&c)
-	}
-	require.NoError(t, c.check("/logs/error.log"))
-	return &c
-}
 
 func TestParseArchive(t *testing.T) {
 	c := testConfig(t)
@@ -42,6 +30,7 @@ func TestParseArchive(t *testing.T) {
 		"error.log.2021-1-18":           nil,
 		"error.log.lock":                nil,
 		"error.log.lock.maint":          nil,
+		"error.log.maint.lock":          nil, // the maintenance lock
 		"error.log":                     nil,
 		"other.log.2021-10-18":          nil,
 		"error.log.2021-10-18T05":       nil,
@@ -67,15 +56,6 @@ func TestParseArchiveDailyAt(t *testing.T) {
 	require.True(t, ok)
 	assert.Equal(t, time.Date(2021, 10, 18, 6, 30, 0, 0, time.UTC), got.period)
 	assert.Equal(t, "/logs/error.log.2021-10-18", c.archiveFile("/logs/error.log", got.period, 0))
-}
-
-func names(as []archiveName) []string {
-	var out []string
-	for _, a := range as {
-		out = append(out, a.name)
-	}
-	sort.Strings(out)
-	return out
 }
 
 func parseAll(c *config, list ...string) []archiveName {

@@ -2,7 +2,6 @@ package slogrotate
 
 import (
 	"log/slog"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -10,13 +9,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
-
-func content(t *testing.T, path string) string {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	require.NoError(t, err)
-	return string(b)
-}
 
 func TestBufferBatchesAndFlushesOnSize(t *testing.T) {
 	dir := tempDir(t)

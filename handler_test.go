@@ -14,16 +14,6 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// openHandlerTest opens a Writer at path with opts, closed at the end of
-// the test.
-func openHandlerTest(t *testing.T, path string, opts ...Option) *Writer {
-	t.Helper()
-	w, err := Open(path, opts...)
-	require.NoError(t, err)
-	t.Cleanup(func() { w.Close() })
-	return w
-}
-
 func TestHandlerPassesSlogtest(t *testing.T) {
 	path := filepath.Join(tempDir(t), "app.log")
 	h := NewJSONHandler(openHandlerTest(t, path), nil)

@@ -5,7 +5,6 @@ import (
 	"compress/gzip"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"testing"
@@ -15,18 +14,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
-
-func gunzip(t *testing.T, path string) string {
-	t.Helper()
-	f, err := os.Open(path)
-	require.NoError(t, err)
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	require.NoError(t, err)
-	b, err := io.ReadAll(zr)
-	require.NoError(t, err)
-	return string(b)
-}
 
 // Compression after the grace period, OnRotate with the .gz path, and the
 // sweep at Open finishing what a dead compressor left: an orphaned
@@ -128,8 +115,7 @@ func TestOnRotateLogsThroughTheWriter(t *testing.T) {
 	var w *Writer
 	opened := make(chan struct{})
 	inside := make(chan string, 1)
-	w, err := Open(path, WithLocation(time.UTC), WithClock(newClock(day1).Now), WithReopenCheck(5*time.Millisecond),
-		WithErrorHandler(func(error) {}),
+	w, _ = openCollecting(t, path, nil, WithReopenCheck(5*time.Millisecond),
 		WithOnRotate(func(a string) {
 			<-opened
 			// Log until the writer is closed: Close runs meanwhile, from
@@ -144,7 +130,6 @@ func TestOnRotateLogsThroughTheWriter(t *testing.T) {
 				}
 			}
 		}))
-	require.NoError(t, err)
 	close(opened)
 	assert.Equal(t, path+".2021-10-15", <-inside)
 	closed := make(chan error)

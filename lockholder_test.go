@@ -78,23 +78,23 @@ func testStalledHolder(t *testing.T, at stage, stall time.Duration) {
 		p.finish(t, 10*time.Second)
 	}
 
-	s := scanLogDir(t, dir)
-	for _, pr := range s.problems {
-		t.Error(pr)
-	}
+	s := scanDir(t, dir)
 	for _, p := range append(others, holder) {
-		m, d := s.account(p.id, p.n, p.lost)
+		m, d := s.Account(p.id, p.n, p.lost)
 		assert.Zero(t, m+d, "child %d: %d records missing, %d duplicated", p.id, m, d)
+	}
+	for _, pr := range s.Problems {
+		t.Error(pr)
 	}
 	cfg := testConfig(t, childOptions(conf.opts)...)
 	misfiled, late, worst := 0, 0, time.Duration(0)
-	for name, wts := range s.perFile {
+	for name, f := range s.ByFile {
 		a, ok := cfg.parseArchive("error.log", name)
 		if !ok {
 			continue
 		}
-		for _, wt := range wts {
-			if !wt.Before(a.end) {
+		for _, r := range f.Records {
+			if wt := r.WT; !wt.Before(a.end) {
 				misfiled++
 				if d := wt.Sub(resumed); d > worst {
 					worst = d

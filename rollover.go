@@ -343,6 +343,9 @@ const (
 // acquire takes the rollover lock, trying for at most wait (at least
 // once). While it waits it asks settled whether the lock is still needed:
 // if settled reports true, acquire returns held == false and no error.
+// After each pause it asks settled before it tries the lock again: the
+// holder writes the shared state before it lets go, so a process that
+// waited for another's rollover follows it rather than taking the lock.
 func (w *Writer) acquire(wait time.Duration, settled func() bool) (held bool, err error) {
 	deadline := time.Now().Add(wait)
 	for delay := lockPollMin; ; delay = min(2*delay, lockPollMax) {
@@ -353,14 +356,14 @@ func (w *Writer) acquire(wait time.Duration, settled func() bool) (held bool, er
 		if ok {
 			return true, nil
 		}
-		if settled() {
-			return false, nil
-		}
 		left := time.Until(deadline)
 		if left <= 0 {
 			return false, fmt.Errorf("slogrotate: lock %s: %w for %v; writing on to the current file", w.cfg.lockPath, ErrLockBusy, w.cfg.lockTimeout)
 		}
 		pause(min(delay, left))
+		if settled() {
+			return false, nil
+		}
 	}
 }
 

@@ -19,81 +19,6 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// fakeClock is a settable clock shared by writers in one test.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock(t time.Time) *fakeClock { return &fakeClock{t: t} }
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Set(t time.Time) {
-	c.mu.Lock()
-	c.t = t
-	c.mu.Unlock()
-}
-
-func (c *fakeClock) Add(d time.Duration) { c.Set(c.Now().Add(d)) }
-
-var day1 = time.Date(2021, 10, 18, 10, 0, 0, 0, time.UTC)
-
-// errCollector gathers what a writer reports.
-type errCollector struct {
-	mu   sync.Mutex
-	errs []error
-}
-
-func (e *errCollector) handle(err error) {
-	e.mu.Lock()
-	e.errs = append(e.errs, err)
-	e.mu.Unlock()
-}
-
-func (e *errCollector) all() []error {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return append([]error(nil), e.errs...)
-}
-
-func openTest(t *testing.T, path string, clock *fakeClock, opts ...Option) *Writer {
-	t.Helper()
-	base := []Option{WithLocation(time.UTC), WithClock(clock.Now), WithErrorHandler(func(err error) { t.Errorf("unexpected error: %v", err) })}
-	w, err := Open(path, append(base, opts...)...)
-	require.NoError(t, err)
-	t.Cleanup(func() { w.Close() })
-	return w
-}
-
-func writeLine(t *testing.T, w *Writer, s string) {
-	t.Helper()
-	n, err := w.Write([]byte(s + "\n"))
-	require.NoError(t, err)
-	require.Equal(t, len(s)+1, n)
-}
-
-// files returns the names in dir with their contents, lock file excluded.
-func files(t *testing.T, dir string) map[string]string {
-	t.Helper()
-	entries, err := os.ReadDir(dir)
-	require.NoError(t, err)
-	out := map[string]string{}
-	for _, e := range entries {
-		if strings.HasSuffix(e.Name(), ".lock") {
-			continue
-		}
-		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
-		require.NoError(t, err)
-		out[e.Name()] = string(b)
-	}
-	return out
-}
-
 func TestRolloverAtMidnight(t *testing.T) {
 	dir := tempDir(t)
 	clock := newClock(day1)
@@ -397,10 +322,7 @@ func TestGarbageLockFile(t *testing.T) {
 	dir := tempDir(t)
 	path := filepath.Join(dir, "error.log")
 	require.NoError(t, os.WriteFile(path+".lock", []byte("\x00slogrotate-state 1 garbage\n"+strings.Repeat("z", 10000)), 0o644))
-	var errs errCollector
-	w, err := Open(path, WithLocation(time.UTC), WithClock(newClock(day1).Now), WithErrorHandler(errs.handle))
-	require.NoError(t, err)
-	defer w.Close()
+	_, errs := openCollecting(t, path, nil)
 	require.Len(t, errs.all(), 1)
 	assert.ErrorContains(t, errs.all()[0], "unreadable shared state")
 	lock, err := os.ReadFile(path + ".lock")
@@ -469,11 +391,8 @@ func TestBadInput(t *testing.T) {
 
 func TestRecordTooLarge(t *testing.T) {
 	dir := tempDir(t)
-	var errs errCollector
-	w, err := Open(filepath.Join(dir, "error.log"), WithErrorHandler(errs.handle))
-	require.NoError(t, err)
-	defer w.Close()
-	_, err = w.Write(make([]byte, MaxRecordSize+1))
+	w, errs := openCollecting(t, filepath.Join(dir, "error.log"), nil)
+	_, err := w.Write(make([]byte, MaxRecordSize+1))
 	assert.ErrorIs(t, err, ErrRecordTooLarge)
 	assert.Len(t, errs.all(), 1)
 	n, err := w.Write(append(make([]byte, MaxRecordSize-1), '\n'))
@@ -494,17 +413,45 @@ func TestWriteAfterClose(t *testing.T) {
 }
 
 // The parent directories are created, and the files get the mode asked for
-// whatever the umask.
+// whatever the umask. A directory gets the file mode plus search
+// permission wherever the mode grants read permission, less the umask
+// (os.MkdirAll applies it; the writer does not chmod directories).
 func TestCreatesDirectoriesAndMode(t *testing.T) {
-	dir := tempDir(t)
-	path := filepath.Join(dir, "a", "b", "error.log")
-	w, err := Open(path, WithFileMode(0o600))
-	require.NoError(t, err)
-	defer w.Close()
-	fi, err := os.Stat(path)
-	require.NoError(t, err)
-	if !isWindows {
-		assert.Equal(t, fs.FileMode(0o600), fi.Mode().Perm())
+	for _, c := range []struct {
+		mode, umask, dir fs.FileMode
+	}{
+		{0o600, 0o022, 0o700},
+		{0o640, 0o022, 0o750},
+		{0o640, 0o077, 0o700},
+		{0o664, 0o002, 0o775},
+		{0o664, 0o000, 0o775},
+		{0o644, 0o027, 0o750},
+	} {
+		t.Run(fmt.Sprintf("mode %03o umask %03o", c.mode, c.umask), func(t *testing.T) {
+			setUmask(t, c.umask)
+			dir := tempDir(t)
+			path := filepath.Join(dir, "a", "b", "error.log")
+			w, err := Open(path, WithFileMode(c.mode))
+			require.NoError(t, err)
+			defer w.Close()
+			fi, err := os.Stat(path)
+			require.NoError(t, err)
+			require.True(t, fi.Mode().IsRegular())
+			for _, d := range []string{filepath.Join(dir, "a"), filepath.Join(dir, "a", "b")} {
+				fi, err := os.Stat(d)
+				require.NoError(t, err)
+				require.True(t, fi.IsDir(), d)
+			}
+			if isWindows {
+				return
+			}
+			assert.Equal(t, c.mode.String(), fi.Mode().Perm().String(), "mode of the log")
+			for _, d := range []string{filepath.Join(dir, "a"), filepath.Join(dir, "a", "b")} {
+				fi, err := os.Stat(d)
+				require.NoError(t, err)
+				assert.Equal(t, c.dir.String(), fi.Mode().Perm().String(), "mode of %s", d)
+			}
+		})
 	}
 }
 
@@ -543,16 +490,13 @@ func TestConcurrentGoroutines(t *testing.T) {
 
 func TestErrorHandlerGetsWriteErrors(t *testing.T) {
 	dir := tempDir(t)
-	var errs errCollector
-	w, err := Open(filepath.Join(dir, "error.log"), WithErrorHandler(errs.handle))
-	require.NoError(t, err)
-	defer w.Close()
+	w, errs := openCollecting(t, filepath.Join(dir, "error.log"), nil)
 	// Close the descriptor behind the writer's back: the next write fails
 	// as a lost device would.
 	w.mu.Lock()
 	w.f.Close()
 	w.mu.Unlock()
-	_, err = w.Write([]byte("x\n"))
+	_, err := w.Write([]byte("x\n"))
 	require.Error(t, err)
 	require.NotEmpty(t, errs.all())
 	assert.True(t, errors.Is(errs.all()[0], err) || errs.all()[0].Error() == err.Error())
@@ -565,10 +509,7 @@ func TestFileMovedDuringRollover(t *testing.T) {
 	dir := tempDir(t)
 	path := filepath.Join(dir, "error.log")
 	clock := newClock(day1)
-	var errs errCollector
-	w, err := Open(path, WithLocation(time.UTC), WithClock(clock.Now), WithErrorHandler(errs.handle))
-	require.NoError(t, err)
-	defer w.Close()
+	w, errs := openCollecting(t, path, clock)
 	writeLine(t, w, "a")
 	testHook = func(s stage) {
 		if s == stageStated {

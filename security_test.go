@@ -4,10 +4,8 @@ package slogrotate
 
 import (
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -41,7 +39,12 @@ func TestModesIgnoreUmask(t *testing.T) {
 			writeLine(t, w, "a")
 			clock.Add(24 * time.Hour)
 			writeLine(t, w, "b")
-			gz := <-done
+			var gz string
+			select {
+			case gz = <-done:
+			case <-time.After(10 * time.Second):
+				t.Fatal("no compressed archive within 10s of the rollover")
+			}
 			for _, p := range []string{path, path + ".lock", filepath.Join(dir, "error.log.maint.lock"), gz} {
 				assert.Equal(t, fs.FileMode(0o660), perm(t, p), p)
 			}
@@ -98,10 +101,7 @@ func TestFIFOAtLockFile(t *testing.T) {
 	dir := tempDir(t)
 	path := filepath.Join(dir, "error.log")
 	clock := newClock(day1)
-	var errs errCollector
-	w, err := Open(path, WithLocation(time.UTC), WithClock(clock.Now), WithErrorHandler(errs.handle))
-	require.NoError(t, err)
-	defer w.Close()
+	w, errs := openCollecting(t, path, clock)
 	writeLine(t, w, "a")
 	require.NoError(t, os.Remove(path+".lock"))
 	require.NoError(t, syscall.Mkfifo(path+".lock", 0o640))
@@ -134,11 +134,8 @@ func TestSymlinksAtArchiveNames(t *testing.T) {
 	}
 	clock := newClock(day1)
 	done := make(chan string, 1)
-	var errs errCollector
-	w, err := Open(path, WithLocation(time.UTC), WithClock(clock.Now), WithCompress(), WithErrorHandler(errs.handle),
+	w, errs := openCollecting(t, path, clock, WithCompress(),
 		WithReopenCheck(5*time.Millisecond), WithOnRotate(func(a string) { done <- a }))
-	require.NoError(t, err)
-	defer w.Close()
 	writeLine(t, w, "secret")
 	clock.Add(24 * time.Hour)
 	writeLine(t, w, "next")
@@ -159,9 +156,7 @@ func TestSymlinkAtMaintenanceLock(t *testing.T) {
 	dir := tempDir(t)
 	path := filepath.Join(dir, "error.log")
 	check := plant(t, filepath.Join(dir, "error.log.maint.lock"))
-	var errs errCollector
-	w, err := Open(path, WithCompress(), WithErrorHandler(errs.handle))
-	require.NoError(t, err)
+	w, errs := openCollecting(t, path, nil, WithCompress())
 	writeLine(t, w, "still logging")
 	require.NoError(t, w.Close())
 	check()
@@ -191,10 +186,9 @@ func TestTwoUsersOneGroup(t *testing.T) {
 	require.NoError(t, os.Chown(dir, 0, group))
 	path := filepath.Join(dir, "error.log")
 
-	run := func(uid, gid int, role string, extra ...string) (string, error) {
-		cmd := exec.Command(exe, "-test.run=^$")
-		cmd.Env = append(os.Environ(), childEnv+"="+role, "SR_PATH="+path)
-		cmd.Env = append(cmd.Env, extra...)
+	run := func(uid, gid int, role string, conf userConf) (string, error) {
+		conf.Path = path
+		cmd := childCommand(t, exe, role, conf)
 		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}}
 		out, err := cmd.CombinedOutput()
 		return string(out), err
@@ -203,7 +197,7 @@ func TestTwoUsersOneGroup(t *testing.T) {
 	// explicitly: each rotates the other's files.
 	for round := range 3 {
 		for _, uid := range []int{3901, 3902} {
-			out, err := run(uid, group, "user", fmt.Sprintf("SR_MSG=u%d-r%d", uid, round))
+			out, err := run(uid, group, "user", userConf{Msg: fmt.Sprintf("u%d-r%d", uid, round)})
 			require.NoError(t, err, "uid %d: %s", uid, out)
 		}
 	}
@@ -228,55 +222,56 @@ func TestTwoUsersOneGroup(t *testing.T) {
 			assert.Equal(t, 1, strings.Count(all.String(), fmt.Sprintf("u%d-r%d\n", uid, round)))
 		}
 	}
-	out, err := run(3903, outsiderGroup, "reader", "SR_READ="+ours[0])
+	out, err := run(3903, outsiderGroup, "reader", userConf{Read: ours[0]})
 	require.NoError(t, err, out)
 	assert.Contains(t, out, "permission denied")
 }
 
-func copyFile(t *testing.T, from, to string, mode fs.FileMode) {
-	t.Helper()
-	in, err := os.Open(from)
-	require.NoError(t, err)
-	defer in.Close()
-	out, err := os.OpenFile(to, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, mode)
-	require.NoError(t, err)
-	_, err = io.Copy(out, in)
-	require.NoError(t, err)
-	require.NoError(t, out.Close())
+func init() { children["user"], children["reader"] = runUserChild, runReaderChild }
+
+// userConf configures the child roles of TestTwoUsersOneGroup and
+// TestOpenInUnwritableDirectory, which run as other users.
+type userConf struct {
+	Path string // the log "user" writes Msg to and rotates
+	Msg  string
+	Read string // a file "reader" reads, reporting the error
+	Open string // if set, a log "reader" opens instead, reporting the error
 }
 
-// runUserChild is the child side of TestTwoUsersOneGroup.
-func runUserChild(role string) int {
-	switch role {
-	case "user":
-		w, err := Open(os.Getenv("SR_PATH"), WithFileMode(0o660), WithErrorHandler(func(err error) { fmt.Println(err) }))
-		if err != nil {
-			fmt.Println(err)
-			return 1
-		}
-		defer w.Close()
-		if _, err := fmt.Fprintln(w, os.Getenv("SR_MSG")); err != nil {
-			return 1
-		}
-		if err := w.Rotate(); err != nil {
-			fmt.Println(err)
-			return 1
-		}
-		return 0
-	case "reader":
-		if p := os.Getenv("SR_OPEN"); p != "" {
-			_, err := Open(p)
-			fmt.Println(err)
-			return 0
-		}
-		_, err := os.ReadFile(os.Getenv("SR_READ"))
+// runUserChild is the role "user": it writes a record and rotates.
+func runUserChild() int {
+	var c userConf
+	childConf(&c)
+	w, err := Open(c.Path, WithFileMode(0o660), WithErrorHandler(func(err error) { fmt.Println(err) }))
+	if err != nil {
+		fmt.Println(err)
+		return 1
+	}
+	defer w.Close()
+	if _, err := fmt.Fprintln(w, c.Msg); err != nil {
+		return 1
+	}
+	if err := w.Rotate(); err != nil {
+		fmt.Println(err)
+		return 1
+	}
+	return 0
+}
+
+// runReaderChild is the role "reader": it prints what reading a file, or
+// opening a log, returns.
+func runReaderChild() int {
+	var c userConf
+	childConf(&c)
+	if c.Open != "" {
+		_, err := Open(c.Open)
 		fmt.Println(err)
 		return 0
 	}
-	return 2
+	_, err := os.ReadFile(c.Read)
+	fmt.Println(err)
+	return 0
 }
-
-func init() { otherChildren["user"], otherChildren["reader"] = runUserChild, runUserChild }
 
 // Open in a directory this user may not write fails with an error that
 // names the path and the cause. (As root, permission bits do not bind, so
@@ -297,8 +292,7 @@ func TestOpenInUnwritableDirectory(t *testing.T) {
 	require.NoError(t, os.Chmod(dir, 0o755))
 	exe := filepath.Join(dir, "slogrotate.test")
 	copyFile(t, os.Args[0], exe, 0o755)
-	cmd := exec.Command(exe, "-test.run=^$")
-	cmd.Env = append(os.Environ(), childEnv+"=reader", "SR_OPEN="+path)
+	cmd := childCommand(t, exe, "reader", userConf{Open: path})
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
 	out, err := cmd.CombinedOutput()
 	require.NoError(t, err, string(out))

@@ -140,19 +140,19 @@ func TestChaosSoak(t *testing.T) {
 		return true
 	}, childOptions(opts)...)
 
-	s := scanLogDir(t, dir)
+	s := scanDir(t, dir)
 	missing, dup, lost := 0, 0, 0
 	for _, p := range procs {
 		n := p.n
 		if killed[p.id] {
 			n = -1
 		}
-		m, d := s.account(p.id, n, p.lost)
+		m, d := s.Account(p.id, n, p.lost)
 		missing, dup, lost = missing+m, dup+d, lost+len(p.lost)
 	}
 	cfg := testConfig(t, childOptions(opts)...)
 	archives, moved, misplaced := 0, 0, 0
-	for name, wts := range s.perFile {
+	for name, f := range s.ByFile {
 		if strings.HasPrefix(name, "moved-") {
 			moved++
 			continue
@@ -161,10 +161,10 @@ func TestChaosSoak(t *testing.T) {
 		if !ok {
 			continue
 		}
-		for _, wt := range wts {
-			if p := cfg.schedule.start(wt, time.UTC); !p.Equal(a.period) {
+		for i, r := range f.Records {
+			if p := cfg.schedule.start(r.WT, time.UTC); !p.Equal(a.period) {
 				misplaced++
-				s.problem("%s holds a record written at %s", name, wt.Format(time.RFC3339Nano))
+				s.Problem("%s: %s holds a record written at %s", f.Places[i], name, r.WT.Format(time.RFC3339Nano))
 			}
 		}
 	}
@@ -181,11 +181,11 @@ func TestChaosSoak(t *testing.T) {
 	}
 
 	t.Logf("soak %v: processes=%d (writers at a time %d) records=%d rollovers(archives)=%d kills=%d moves=%d (files %d) lost=%d reported-lost=%d duplicated=%d torn=%d misplaced=%d bad-gzip=%d temp-files=%d max-write-latency=%v errors=%v",
-		dur, len(procs), writers, s.records, archives, kills, moves, moved, missing, lost, dup, s.torn, misplaced, s.badGzip, s.temps, maxLat, errs)
-	for _, p := range s.problems {
+		dur, len(procs), writers, s.Records, archives, kills, moves, moved, missing, lost, dup, s.Torn, misplaced, s.BadGzip, s.TempFiles, maxLat, errs)
+	for _, p := range s.Problems {
 		t.Error(p)
 	}
-	assert.Zero(t, missing+dup+s.torn+misplaced+s.badGzip+s.temps+lost)
+	assert.Zero(t, missing+dup+s.Torn+misplaced+s.BadGzip+s.TempFiles+lost)
 	assert.Greater(t, kills, 0)
 	assert.Greater(t, archives, int(dur/time.Second)/2, "too few rollovers")
 	assert.Less(t, maxLat, 2*time.Second, "a write blocked")

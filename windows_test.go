@@ -38,8 +38,8 @@ func init() {
 	if wineVersion != "" && os.Getenv(serializeEnv) == "1" {
 		testSerializeAppends, wineSerialized = true, true
 	}
-	otherChildren["win-hold"] = runHoldChild
-	otherChildren["win-turns"] = runTurnsChild
+	children["win-hold"] = runHoldChild
+	children["win-turns"] = runTurnsChild
 }
 
 // detectWine returns Wine's version if this process runs under Wine: Wine's
@@ -372,10 +372,7 @@ func TestWindowsRolloverBlockedBySharingViolation(t *testing.T) {
 	dir := tempDir(t)
 	path := filepath.Join(dir, "error.log")
 	clock := newClock(day1)
-	var errs errCollector
-	w, err := Open(path, WithLocation(time.UTC), WithClock(clock.Now), WithErrorHandler(errs.handle))
-	require.NoError(t, err)
-	defer w.Close()
+	w, errs := openCollecting(t, path, clock)
 	writeLine(t, w, "a")
 
 	reader, err := os.Open(path) // a log shipper that used os.Open
@@ -409,11 +406,10 @@ type child struct {
 	lines chan string
 }
 
-func startChild(t *testing.T, name string, env ...string) *child {
+func startChild(t *testing.T, name, role string, conf winChildConf) *child {
 	t.Helper()
 	c := &child{t: t, name: name, lines: make(chan string, 64)}
-	c.cmd = exec.Command(os.Args[0], "-test.run=^$")
-	c.cmd.Env = append(os.Environ(), env...)
+	c.cmd = childCommand(t, "", role, conf)
 	c.cmd.Stderr = os.Stderr
 	var err error
 	c.stdin, err = c.cmd.StdinPipe()
@@ -473,21 +469,30 @@ func (c *child) send(cmd string) {
 	require.NoError(c.t, err)
 }
 
+// winChildConf configures the child roles of the Windows tests.
+type winChildConf struct {
+	Path string
+	How  string // win-hold: "CreateFile" or "os.OpenFile"
+	ID   int    // win-turns: "w" in its records
+}
+
 // runHoldChild is the child role of TestWindowsRenameWhileHeld: it opens
-// SR_PATH for appending as SR_HOW says, writes "before", prints HOLDING,
+// Path for appending as How says, writes "before", prints HOLDING,
 // and holds the file open; each "write" line on its input makes it append
 // "after" through the same handle and print WROTE.
-func runHoldChild(string) int {
-	path := os.Getenv("SR_PATH")
+func runHoldChild() int {
+	var c winChildConf
+	childConf(&c)
+	path := c.Path
 	var f *os.File
 	var err error
-	switch how := os.Getenv("SR_HOW"); how {
+	switch how := c.How; how {
 	case "CreateFile":
 		f, err = openAppend(path, 0o640)
 	case "os.OpenFile":
 		f, err = os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o640)
 	default:
-		err = fmt.Errorf("unknown SR_HOW %q", how)
+		err = fmt.Errorf("unknown How %q", how)
 	}
 	if err == nil {
 		_, err = f.Write([]byte("before\n"))
@@ -522,7 +527,7 @@ func TestWindowsRenameWhileHeld(t *testing.T) {
 			dir := tempDir(t)
 			path := filepath.Join(dir, "error.log")
 			archive := path + ".2021-10-18"
-			holder := startChild(t, "holder", childEnv+"=win-hold", "SR_PATH="+path, "SR_HOW="+how)
+			holder := startChild(t, "holder", "win-hold", winChildConf{Path: path, How: how})
 			holder.await("HOLDING")
 
 			err := renameNoReplace(path, archive)
@@ -569,9 +574,10 @@ func TestWindowsRenameWhileHeld(t *testing.T) {
 // Each command is answered with OK or ERR <error>, preceded by a line
 // HANDLER <error> for every call of the error handler. The writer's clock
 // is whatever the last command said.
-func runTurnsChild(string) int {
-	path := os.Getenv("SR_PATH")
-	id, _ := strconv.Atoi(os.Getenv("SR_ID"))
+func runTurnsChild() int {
+	var c winChildConf
+	childConf(&c)
+	path, id := c.Path, c.ID
 	var now atomic.Int64
 	clock := func() time.Time { return time.Unix(0, now.Load()) }
 	oneLine := func(err error) string { return strings.ReplaceAll(err.Error(), "\n", " ") }
@@ -679,15 +685,14 @@ func TestWindowsProcessesTakeTurns(t *testing.T) {
 		{A, "write", 5200, live},
 	}
 
-	children := make([]*child, 3)
-	for i := range children {
-		children[i] = startChild(t, fmt.Sprintf("process %c", 'A'+i),
-			childEnv+"=win-turns", "SR_PATH="+path, "SR_ID="+strconv.Itoa(i))
+	procs := make([]*child, 3)
+	for i := range procs {
+		procs[i] = startChild(t, fmt.Sprintf("process %c", 'A'+i), "win-turns", winChildConf{Path: path, ID: i})
 	}
 	do := func(who int, cmd string) {
 		t.Helper()
-		children[who].send(cmd)
-		for _, line := range children[who].await("OK") {
+		procs[who].send(cmd)
+		for _, line := range procs[who].await("OK") {
 			if strings.HasPrefix(line, "HANDLER") {
 				t.Errorf("process %c, %s: %s", 'A'+who, cmd, line)
 			}
@@ -727,27 +732,24 @@ func TestWindowsProcessesTakeTurns(t *testing.T) {
 			seen[name] = info
 		}
 	}
-	for i := range children {
+	for i := range procs {
 		do(i, "close")
 	}
 
 	// Every file holds exactly the records the script says, in order.
 	gotFiles := map[string][]string{}
 	for name, content := range files(t, dir) {
-		recs, torn := parseRecords([]byte(content))
-		assert.Zero(t, torn, "%s has torn lines", name)
+		f := logcheck.ParseFile(name, []byte(content))
+		assert.Zero(t, len(f.Torn)+f.Blank, "%s has torn lines: %v", name, f.Torn)
 		gotFiles[name] = []string{}
-		for _, r := range recs {
+		for _, r := range f.Records {
 			gotFiles[name] = append(gotFiles[name], fmt.Sprintf("w=%d seq=%d", r.W, r.Seq))
 		}
 	}
 	assert.Equal(t, wantFiles, gotFiles)
 	assert.NotContains(t, gotFiles, arch(3, 0), "the idle period left a file")
 
-	rep, err := logcheck.Check(path, periodFunc(Every(time.Second), time.UTC), map[int]int{A: seq[A], B: seq[B], C: seq[C]})
-	require.NoError(t, err)
-	t.Log(rep)
-	assert.True(t, rep.OK(), "%v: %v", rep, rep.Problems)
+	checkLog(t, path, map[int]int{A: seq[A], B: seq[B], C: seq[C]})
 }
 
 // wineStalls is why TestMultiProcessCompressAndSize does not run even with

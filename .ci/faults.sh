@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Fault checks of issue 8 that do not fit the ordinary test run: each fuzz
 # target for a bounded time, then the chaos soak. (The fault tests
-# themselves, faults_test.go, run with the ordinary `go test`; as root they
+# themselves, faults_*_test.go, run with the ordinary `go test`; as root they
 # also mount a small tmpfs and run writers as uid 65534, otherwise they
 # skip saying why.) Called from .ci/run; run by hand as `bash .ci/faults.sh`.
 #

@@ -25,28 +25,46 @@ import (
 	"go.opentelemetry.io/collector/component/componenttest"
 
 	"github.com/slogrotate/slogrotate"
+	"github.com/slogrotate/slogrotate/internal/logcheck"
 )
 
+// The writer processes re-execute the test binary, as the root package's
+// tests do: SLOGROTATE_TEST_CHILD names the role ("writer", the only one
+// here) and SLOGROTATE_TEST_CHILD_CONFIG holds its writerConf as JSON.
 const (
-	writerEnv = "SLOGROTATE_INTEGRATION_WRITER" // "1" selects the writer role
-	pathEnv   = "SLOGROTATE_INTEGRATION_PATH"
-	idEnv     = "SLOGROTATE_INTEGRATION_ID"
-	bufferEnv = "SLOGROTATE_INTEGRATION_BUFFER" // "1": WithBuffer, flushed every 300ms
+	childEnv     = "SLOGROTATE_TEST_CHILD"
+	childConfEnv = "SLOGROTATE_TEST_CHILD_CONFIG"
 )
 
-// TestHelperWriterProcess is not a test: it is the writer process that
-// TestFileconsumer starts. It writes JSON records {"w":id,"seq":n,"wt":...}
-// into a log that rolls over every second, 2ms apart, until its standard
-// input is closed, then prints "DONE n".
-func TestHelperWriterProcess(t *testing.T) {
-	if os.Getenv(writerEnv) != "1" {
-		t.Skip("helper process of TestFileconsumer; runs only when it starts it")
-	}
-	os.Exit(writer())
+// writerConf configures a writer process.
+type writerConf struct {
+	Path     string
+	ID       int
+	Buffered bool // WithBuffer, flushed every 300ms
 }
 
+func TestMain(m *testing.M) {
+	if role, ok := os.LookupEnv(childEnv); ok {
+		if role != "writer" {
+			fmt.Fprintf(os.Stderr, "%s=%q: no such child role\n", childEnv, role)
+			os.Exit(2)
+		}
+		os.Exit(writer())
+	}
+	os.Exit(m.Run())
+}
+
+// writer is the writer process that TestFileconsumer starts. It writes
+// JSON records {"w":id,"seq":n,"wt":...} into a log that rolls over every
+// second, 2ms apart, until its standard input is closed, then prints
+// "DONE n".
 func writer() int {
-	id, _ := strconv.Atoi(os.Getenv(idEnv))
+	var c writerConf
+	if err := json.Unmarshal([]byte(os.Getenv(childConfEnv)), &c); err != nil {
+		fmt.Fprintln(os.Stderr, "writer:", childConfEnv, err)
+		return 2
+	}
+	id := c.ID
 	var stamp atomic.Int64
 	stamp.Store(time.Now().UnixNano())
 	opts := []slogrotate.Option{
@@ -56,10 +74,10 @@ func writer() int {
 		// The record's "wt" is the time the writer decided its period by.
 		slogrotate.WithClock(func() time.Time { return time.Unix(0, stamp.Load()) }),
 	}
-	if os.Getenv(bufferEnv) == "1" {
+	if c.Buffered {
 		opts = append(opts, slogrotate.WithBuffer(64<<10), slogrotate.WithFlushInterval(300*time.Millisecond))
 	}
-	w, err := slogrotate.Open(os.Getenv(pathEnv), opts...)
+	w, err := slogrotate.Open(c.Path, opts...)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "writer:", err)
 		return 2
@@ -104,13 +122,13 @@ type child struct {
 func startWriter(t *testing.T, path string, id int, buffered bool) *child {
 	t.Helper()
 	c := &child{id: id, ready: make(chan struct{}), exited: make(chan struct{}), done: -1}
-	c.cmd = exec.Command(os.Args[0], "-test.run=^TestHelperWriterProcess$", "-test.count=1")
-	c.cmd.Env = append(os.Environ(), writerEnv+"=1", pathEnv+"="+path, idEnv+"="+strconv.Itoa(id))
-	if buffered {
-		c.cmd.Env = append(c.cmd.Env, bufferEnv+"=1")
+	conf, err := json.Marshal(writerConf{Path: path, ID: id, Buffered: buffered})
+	if err != nil {
+		t.Fatal(err)
 	}
+	c.cmd = exec.Command(os.Args[0], "-test.run=^$")
+	c.cmd.Env = append(os.Environ(), childEnv+"=writer", childConfEnv+"="+string(conf))
 	c.cmd.Stderr = &c.stderr
-	var err error
 	if c.stdin, err = c.cmd.StdinPipe(); err != nil {
 		t.Fatal(err)
 	}
@@ -166,11 +184,6 @@ func (c *child) stop(t *testing.T) int {
 	return c.done
 }
 
-type record struct {
-	W   *int `json:"w"`
-	Seq *int `json:"seq"`
-}
-
 // TestFileconsumer runs the OpenTelemetry Collector's file consumer (the
 // engine of the filelog receiver) on the log while four processes write
 // across at least five rollovers, and checks that every record arrives
@@ -206,7 +219,7 @@ func testFileconsumer(t *testing.T, buffered bool, match func(path string) (incl
 
 	var (
 		mu       sync.Mutex
-		seen     = map[[2]int]int{}
+		seen     = map[logcheck.Key]int{}
 		foreign  []string
 		received = make(chan struct{}, 1)
 	)
@@ -214,12 +227,12 @@ func testFileconsumer(t *testing.T, buffered bool, match func(path string) (incl
 		mu.Lock()
 		defer mu.Unlock()
 		for _, tok := range tokens {
-			var r record
-			if json.Unmarshal(tok, &r) != nil || r.W == nil || r.Seq == nil {
+			r, ok := logcheck.Parse(tok) // a token is a line without its newline
+			if !ok {
 				foreign = append(foreign, fmt.Sprintf("%.100q", tok))
 				continue
 			}
-			seen[[2]int{*r.W, *r.Seq}]++
+			seen[r.Key()]++
 		}
 		select {
 		case received <- struct{}{}:
@@ -292,22 +305,21 @@ func testFileconsumer(t *testing.T, buffered bool, match func(path string) (incl
 	for _, f := range foreign {
 		t.Errorf("delivered a token that is not a whole record: %s", f)
 	}
-	bad := 0
-	for key, n := range seen {
-		if n != 1 || key[1] >= want[key[0]] {
-			if bad++; bad <= 20 {
-				t.Errorf("record w=%d seq=%d delivered %d times (its writer wrote %d)", key[0], key[1], n, want[key[0]])
-			}
-		}
+	problems, _ := logcheck.ExactlyOnce(seen, want)
+	for _, p := range problems {
+		t.Errorf("delivered: %s", p)
 	}
-	for w, n := range want {
-		for s := range n {
-			if seen[[2]int{w, s}] == 0 {
-				if bad++; bad <= 20 {
-					t.Errorf("record w=%d seq=%d never delivered", w, s)
-				}
-			}
-		}
+	// The files themselves too: every record once, in its period's file.
+	rep, err := logcheck.Check(path, func(t time.Time) (time.Time, string) {
+		s := slogrotate.Every(time.Second)
+		start, _ := s.Period(t, time.UTC)
+		return start, start.Format(s.Layout())
+	}, want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range rep.Problems {
+		t.Errorf("on disk: %s", p)
 	}
 	t.Logf("%d records from %d writers across %d rollovers", total, len(want), archives(t, path))
 }
@@ -330,28 +342,22 @@ func archives(t *testing.T, path string) int {
 // locateMissing describes the records on disk that the consumer never
 // delivered: which file holds them and where, so a failure says whether
 // they were written late into an archive or missed in the live file.
-func locateMissing(t *testing.T, path string, seen map[[2]int]int) string {
+func locateMissing(t *testing.T, path string, seen map[logcheck.Key]int) string {
 	t.Helper()
-	entries, err := os.ReadDir(filepath.Dir(path))
+	rep, err := logcheck.ScanLog(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var b strings.Builder
 	shown := 0
-	for _, e := range entries {
-		data, err := os.ReadFile(filepath.Join(filepath.Dir(path), e.Name()))
-		if err != nil || strings.HasSuffix(e.Name(), ".lock") {
-			continue
-		}
-		off := 0
-		for _, line := range bytes.SplitAfter(data, []byte("\n")) {
-			var r record
-			if json.Unmarshal(line, &r) == nil && r.W != nil && r.Seq != nil && seen[[2]int{*r.W, *r.Seq}] == 0 {
+	for _, name := range rep.Names() {
+		f := rep.ByFile[name]
+		for i, r := range f.Records {
+			if seen[r.Key()] == 0 {
 				if shown++; shown <= 40 {
-					fmt.Fprintf(&b, "  %s (%d bytes) offset %d: %.160s\n", e.Name(), len(data), off, line)
+					fmt.Fprintf(&b, "  %s (%d bytes) offset %d: %s written at %s\n", f.Places[i], f.Size, f.Places[i].Offset, r.Key(), r.WT.Format(time.RFC3339Nano))
 				}
 			}
-			off += len(line)
 		}
 	}
 	fmt.Fprintf(&b, "  (%d in all)", shown)

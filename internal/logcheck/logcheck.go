@@ -1,11 +1,16 @@
-// Package logcheck reads back every file of a rotated log written by the
-// test and example writers and accounts for every record: lost, duplicated,
-// torn, or in the file of the wrong period. It is shared by the
-// multi-process tests and examples/workers.
+// Package logcheck is the one reader and checker of the records that the
+// test and example writers put in a rotated log. It parses a line into a
+// Record, reads a file (gunzipping a .gz one) or every file of a log's
+// directory, and accounts for every record: lost, duplicated, torn, or in
+// the file of the wrong period. Every problem it reports names the file
+// and line. The root package's tests, the nested modules' tests and
+// examples/workers all use it.
 //
 // A record is one JSON line with at least the keys "w" (writer id), "seq"
 // (the writer's sequence number, from 0) and "wt" (the time the writer's
-// clock gave for that write, RFC 3339).
+// clock gave for that write, RFC 3339). A line of spaces ending in a
+// newline is a blanked fragment (what a writer leaves of a record cut
+// short by a full disk): counted as Blank, not as torn.
 package logcheck
 
 import (
@@ -23,144 +28,99 @@ import (
 	"time"
 )
 
-// Period maps a write time to the start of its period and the archive
-// suffix naming that period.
-type Period func(t time.Time) (start time.Time, name string)
+// Key names one record: its writer and sequence number.
+type Key struct{ W, Seq int }
 
-// Report is what Check found. Problems lists the first problems in words.
-type Report struct {
-	Files, Archives, Records          int
-	Lost, Duplicated, Torn            int
-	Misplaced, EmptyArchives, BadGzip int
-	TempFiles                         int
-	// Seen counts the records of each writer.
-	Seen     map[int]int
-	Problems []string
+func (k Key) String() string { return fmt.Sprintf("w=%d seq=%d", k.W, k.Seq) }
+
+// Record is the part of a record the checks read.
+type Record struct {
+	W   int
+	Seq int
+	WT  time.Time // the writer's clock for this write
 }
 
-// OK reports whether nothing was lost, duplicated, torn or misplaced.
-func (r *Report) OK() bool {
-	return r.Lost == 0 && r.Duplicated == 0 && r.Torn == 0 && r.Misplaced == 0 &&
-		r.EmptyArchives == 0 && r.BadGzip == 0 && r.TempFiles == 0
-}
+// Key is the record's key.
+func (r Record) Key() Key { return Key{r.W, r.Seq} }
 
-func (r *Report) problem(format string, args ...any) {
-	if len(r.Problems) < 20 {
-		r.Problems = append(r.Problems, fmt.Sprintf(format, args...))
+// Parse parses one record, with or without its newline. It reports false
+// for anything else: a torn line, a foreign one, a JSON object without
+// the three keys.
+func Parse(line []byte) (Record, bool) {
+	var r struct {
+		W   *int       `json:"w"`
+		Seq *int       `json:"seq"`
+		WT  *time.Time `json:"wt"`
 	}
-}
-
-// String is a one-line summary.
-func (r *Report) String() string {
-	return fmt.Sprintf("files=%d archives=%d records=%d lost=%d duplicated=%d torn=%d misplaced=%d empty-archives=%d bad-gzip=%d temp-files=%d",
-		r.Files, r.Archives, r.Records, r.Lost, r.Duplicated, r.Torn, r.Misplaced, r.EmptyArchives, r.BadGzip, r.TempFiles)
-}
-
-type record struct {
-	W   *int       `json:"w"`
-	Seq *int       `json:"seq"`
-	WT  *time.Time `json:"wt"`
-}
-
-var indexSuffix = regexp.MustCompile(`\.[0-9]+$`)
-
-// Check reads every file of the log at path (path itself and path.*
-// archives, compressed or not; the lock file is skipped). want gives, per
-// writer, how many records it reported written; -1 means the writer was
-// killed, so only the records 0..k it managed to write are required, with
-// no hole. Writers not in want are counted but not required.
-func Check(path string, period Period, want map[int]int) (*Report, error) {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
+	if json.Unmarshal(line, &r) != nil || r.W == nil || r.Seq == nil || r.WT == nil {
+		return Record{}, false
 	}
-	entries, err := os.ReadDir(dir)
+	return Record{*r.W, *r.Seq, *r.WT}, true
+}
+
+// Place is where a record is: its file, its line (from 1), its index
+// among the file's records and its byte offset in the (uncompressed) file.
+type Place struct {
+	File   string
+	Line   int
+	Index  int
+	Offset int64
+}
+
+func (p Place) String() string { return fmt.Sprintf("%s:%d", p.File, p.Line) }
+
+// File is one file read back.
+type File struct {
+	Name    string // as given to ParseFile: a base name in a Report
+	Gz      bool
+	Size    int64 // uncompressed
+	Records []Record
+	Places  []Place // Places[i] is where Records[i] is
+	Blank   int     // blanked fragments
+	Torn    []Torn
+}
+
+// Torn is a line of a file that is neither a record nor a blanked
+// fragment, or the last line of the file without its newline.
+type Torn struct {
+	Place
+	Text []byte
+}
+
+func (t Torn) String() string { return fmt.Sprintf("%s: torn or foreign line %.100q", t.Place, t.Text) }
+
+// ParseFile parses the contents of the file name.
+func ParseFile(name string, data []byte) *File {
+	f := &File{Name: name, Size: int64(len(data))}
+	var off int64
+	n := 0
+	for line := range bytes.Lines(data) {
+		n++
+		whole := bytes.HasSuffix(line, []byte("\n"))
+		switch r, ok := Parse(line); {
+		case whole && len(bytes.TrimSpace(line)) == 0:
+			f.Blank++
+		case whole && ok:
+			f.Places = append(f.Places, Place{File: name, Line: n, Index: len(f.Records), Offset: off})
+			f.Records = append(f.Records, r)
+		default:
+			f.Torn = append(f.Torn, Torn{Place{File: name, Line: n, Index: -1, Offset: off}, line})
+		}
+		off += int64(len(line))
+	}
+	return f
+}
+
+// ReadFile reads and parses the file at path, gunzipping it if its name
+// ends in .gz; a .gz that is not valid gzip is an error that says so.
+func ReadFile(path string) (*File, error) {
+	data, err := readAll(path)
 	if err != nil {
 		return nil, err
 	}
-	r := &Report{Seen: map[int]int{}}
-	seen := map[[2]int]int{}
-	for _, e := range entries {
-		name := e.Name()
-		if name != base && !strings.HasPrefix(name, base+".") || strings.HasSuffix(name, ".lock") {
-			continue
-		}
-		if strings.Contains(name, ".tmp") {
-			r.TempFiles++
-			r.problem("temporary file left: %s", name)
-			continue
-		}
-		r.Files++
-		suffix := ""
-		if name != base {
-			r.Archives++
-			suffix = strings.TrimPrefix(name, base+".")
-			suffix = strings.TrimSuffix(suffix, ".gz")
-			suffix = indexSuffix.ReplaceAllString(suffix, "")
-		}
-		data, err := readAll(filepath.Join(dir, name))
-		if err != nil {
-			r.BadGzip++
-			r.problem("%s: %v", name, err)
-			continue
-		}
-		if name != base && len(data) == 0 {
-			r.EmptyArchives++
-			r.problem("empty archive %s", name)
-		}
-		var livePeriod time.Time
-		for line := range bytes.Lines(data) {
-			var rec record
-			if !bytes.HasSuffix(line, []byte("\n")) || json.Unmarshal(line, &rec) != nil || rec.W == nil || rec.Seq == nil || rec.WT == nil {
-				r.Torn++
-				r.problem("%s: torn or foreign line %.80q", name, line)
-				continue
-			}
-			r.Records++
-			r.Seen[*rec.W]++
-			seen[[2]int{*rec.W, *rec.Seq}]++
-			start, pname := period(*rec.WT)
-			switch {
-			case name != base && pname != suffix:
-				r.Misplaced++
-				r.problem("%s: record w=%d seq=%d written at %s belongs to %s", name, *rec.W, *rec.Seq, rec.WT.Format(time.RFC3339Nano), pname)
-			case name == base && livePeriod.IsZero():
-				livePeriod = start
-			case name == base && !start.Equal(livePeriod):
-				r.Misplaced++
-				r.problem("%s: live file mixes periods %s and %s", name, livePeriod, start)
-			}
-		}
-	}
-	for key, n := range seen {
-		if n > 1 {
-			r.Duplicated += n - 1
-			r.problem("record w=%d seq=%d appears %d times", key[0], key[1], n)
-		}
-	}
-	ids := make([]int, 0, len(want))
-	for w := range want {
-		ids = append(ids, w)
-	}
-	sort.Ints(ids)
-	for _, w := range ids {
-		n := want[w]
-		if n < 0 { // killed: everything up to the highest sequence seen
-			n = 0
-			for key := range seen {
-				if key[0] == w && key[1]+1 > n {
-					n = key[1] + 1
-				}
-			}
-		}
-		for s := range n {
-			if seen[[2]int{w, s}] == 0 {
-				r.Lost++
-				r.problem("record w=%d seq=%d is missing", w, s)
-			}
-		}
-	}
-	return r, nil
+	f := ParseFile(path, data)
+	f.Gz = strings.HasSuffix(path, ".gz")
+	return f, nil
 }
 
 func readAll(path string) ([]byte, error) {
@@ -172,13 +132,380 @@ func readAll(path string) ([]byte, error) {
 	if !strings.HasSuffix(path, ".gz") {
 		return io.ReadAll(bufio.NewReader(f))
 	}
-	zr, err := gzip.NewReader(f)
+	zr, err := gzip.NewReader(bufio.NewReader(f))
 	if err != nil {
-		return nil, fmt.Errorf("invalid gzip: %w", err)
+		return nil, fmt.Errorf("%s: invalid gzip: %w", filepath.Base(path), err)
 	}
 	data, err := io.ReadAll(zr)
-	if err != nil {
-		return nil, fmt.Errorf("invalid gzip: %w", err)
+	if err == nil {
+		err = zr.Close()
 	}
-	return data, zr.Close()
+	if err != nil {
+		return nil, fmt.Errorf("%s: invalid gzip: %w", filepath.Base(path), err)
+	}
+	return data, nil
+}
+
+// Period maps a write time to the start of its period and the archive
+// suffix naming that period.
+type Period func(t time.Time) (start time.Time, name string)
+
+// Report is what a scan and the checks after it found. Problems lists the
+// first problems in words, each naming the file and line it is about.
+type Report struct {
+	Dir                               string
+	Files, Archives, Gz, Records      int
+	Blank, Torn                       int
+	Lost, Duplicated, Misplaced       int
+	EmptyArchives, BadGzip, TempFiles int
+	Unexpected                        int // records of no writer the accounting knows, or beyond the count it reported
+	Seen                              map[int]int
+	ByFile                            map[string]*File // by base name
+	ByKey                             map[Key][]Place
+	Problems                          []string
+	problemsLeft                      int
+}
+
+// maxProblems is how many problems a Report keeps in words.
+const maxProblems = 20
+
+// OK reports whether nothing was lost, duplicated, torn, blanked,
+// misplaced or unexpected, and no archive is empty, no .gz invalid and no
+// temporary file left.
+func (r *Report) OK() bool {
+	return r.Lost == 0 && r.Duplicated == 0 && r.Torn == 0 && r.Blank == 0 && r.Misplaced == 0 &&
+		r.EmptyArchives == 0 && r.BadGzip == 0 && r.TempFiles == 0 && r.Unexpected == 0
+}
+
+// Problem adds a problem in words; past the first 20 it is only counted.
+func (r *Report) Problem(format string, args ...any) {
+	if len(r.Problems) < maxProblems {
+		r.Problems = append(r.Problems, fmt.Sprintf(format, args...))
+	} else {
+		r.problemsLeft++
+	}
+}
+
+// String is a one-line summary.
+func (r *Report) String() string {
+	s := fmt.Sprintf("files=%d archives=%d gz=%d records=%d lost=%d duplicated=%d torn=%d blank=%d misplaced=%d unexpected=%d empty-archives=%d bad-gzip=%d temp-files=%d",
+		r.Files, r.Archives, r.Gz, r.Records, r.Lost, r.Duplicated, r.Torn, r.Blank, r.Misplaced, r.Unexpected, r.EmptyArchives, r.BadGzip, r.TempFiles)
+	if r.problemsLeft > 0 {
+		s += fmt.Sprintf(" (%d problems not listed)", r.problemsLeft)
+	}
+	return s
+}
+
+// Count is how many times the record key was found.
+func (r *Report) Count(key Key) int { return len(r.ByKey[key]) }
+
+// At is the record at p.
+func (r *Report) At(p Place) Record { return r.ByFile[p.File].Records[p.Index] }
+
+// Names lists the files read, sorted.
+func (r *Report) Names() []string {
+	names := make([]string, 0, len(r.ByFile))
+	for n := range r.ByFile {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// ScanDir reads every regular file in dir but lock files (*.lock) and
+// those skip accepts (skip may be nil): .gz files gunzipped, temporary
+// files (*.tmp*) counted and not read. Torn lines, invalid .gz files and
+// temporary files are problems.
+func ScanDir(dir string, skip func(name string) bool) (*Report, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	r := &Report{Dir: dir, Seen: map[int]int{}, ByFile: map[string]*File{}, ByKey: map[Key][]Place{}}
+	for _, e := range entries {
+		name := e.Name()
+		if !e.Type().IsRegular() || strings.HasSuffix(name, ".lock") || skip != nil && skip(name) {
+			continue
+		}
+		if strings.Contains(name, ".tmp") {
+			r.TempFiles++
+			r.Problem("temporary file left: %s", name)
+			continue
+		}
+		r.Files++
+		if strings.HasSuffix(name, ".gz") {
+			r.Gz++
+		}
+		f, err := ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			r.BadGzip++
+			r.Problem("%v", err)
+			continue
+		}
+		f.Name = name
+		for i := range f.Places {
+			f.Places[i].File = name
+		}
+		for i := range f.Torn {
+			f.Torn[i].File = name
+		}
+		r.add(f)
+	}
+	return r, nil
+}
+
+// ScanLog reads the files of the log at path: path itself and every
+// path.* in its directory, as ScanDir does. Every file but path counts as
+// an archive.
+func ScanLog(path string) (*Report, error) {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	r, err := ScanDir(dir, func(name string) bool { return name != base && !strings.HasPrefix(name, base+".") })
+	if err != nil {
+		return nil, err
+	}
+	r.Archives = r.BadGzip // never the live file, which is not compressed
+	for name := range r.ByFile {
+		if name != base {
+			r.Archives++
+		}
+	}
+	return r, nil
+}
+
+func (r *Report) add(f *File) {
+	r.ByFile[f.Name] = f
+	r.Records += len(f.Records)
+	r.Blank += f.Blank
+	r.Torn += len(f.Torn)
+	for _, t := range f.Torn {
+		r.Problem("%s", t)
+	}
+	for i, rec := range f.Records {
+		r.Seen[rec.W]++
+		r.ByKey[rec.Key()] = append(r.ByKey[rec.Key()], f.Places[i])
+	}
+}
+
+// Account checks writer w's records against what it reported: n written
+// (-1: it was killed, so records 0..k for the highest k found, with no
+// hole: each record is one write(2), so a record in the files was written
+// and one that is not was in flight when it died), and lost, the sequence
+// numbers whose Write failed. Every record not lost must be found exactly
+// once, and no lost one at all. It returns how many were missing and
+// duplicated (a lost record found counts as duplicated), and adds them to
+// the report's Lost and Duplicated.
+func (r *Report) Account(w, n int, lost map[int]bool) (missing, dup int) {
+	if n < 0 {
+		n = 0
+		for key := range r.ByKey {
+			if key.W == w && key.Seq+1 > n {
+				n = key.Seq + 1
+			}
+		}
+	}
+	for seq := range n {
+		key := Key{w, seq}
+		found := r.ByKey[key]
+		switch {
+		case lost[seq] && len(found) > 0:
+			dup += len(found)
+			r.Problem("%s: record %s was reported lost but is there", found[0], key)
+		case !lost[seq] && len(found) == 0:
+			missing++
+			r.Problem("record %s is missing%s", key, r.neighbours(key))
+		case len(found) > 1:
+			dup += len(found) - 1
+			r.Problem("record %s appears %d times: at %v", key, len(found), found)
+		}
+	}
+	r.Lost += missing
+	r.Duplicated += dup
+	return missing, dup
+}
+
+// neighbours says where the records of the same writer just before and
+// after a missing one are, to tell a hole in one file from a lost file.
+func (r *Report) neighbours(key Key) string {
+	var s []string
+	if p := r.ByKey[Key{key.W, key.Seq - 1}]; len(p) > 0 {
+		s = append(s, fmt.Sprintf("seq %d is at %s", key.Seq-1, p[0]))
+	}
+	if p := r.ByKey[Key{key.W, key.Seq + 1}]; len(p) > 0 {
+		s = append(s, fmt.Sprintf("seq %d is at %s", key.Seq+1, p[0]))
+	}
+	if len(s) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(s, ", ") + ")"
+}
+
+// AccountAll accounts for every writer in want as Account does, with no
+// record reported lost, and then for what want does not cover: a record
+// of a writer not in want, or, of one that reported n records, with a
+// sequence number n or more, is Unexpected; a duplicate of such a record
+// is Duplicated. With want nil, every writer is accounted for only as to
+// duplicates.
+func (r *Report) AccountAll(want map[int]int) {
+	ids := make([]int, 0, len(want))
+	for w := range want {
+		ids = append(ids, w)
+	}
+	sort.Ints(ids)
+	for _, w := range ids {
+		r.Account(w, want[w], nil)
+	}
+	keys := make([]Key, 0, len(r.ByKey))
+	for key := range r.ByKey {
+		keys = append(keys, key)
+	}
+	sortKeys(keys)
+	for _, key := range keys {
+		n, known := want[key.W]
+		if known && (n < 0 || key.Seq < n) {
+			continue // Account has seen it
+		}
+		found := r.ByKey[key]
+		if want != nil {
+			r.Unexpected++
+			if !known {
+				r.Problem("%s: record %s is from no known writer", found[0], key)
+			} else {
+				r.Problem("%s: record %s is beyond the %d its writer reported", found[0], key, n)
+			}
+		}
+		if len(found) > 1 {
+			r.Duplicated += len(found) - 1
+			r.Problem("record %s appears %d times: at %v", key, len(found), found)
+		}
+	}
+}
+
+var indexSuffix = regexp.MustCompile(`\.[0-9]+$`)
+
+// ArchivePeriod returns the period name of an archive of the log whose
+// live file is base: base.<period>[.<index>][.gz]. It is the naming the
+// tests' writers use.
+func ArchivePeriod(base string) func(name string) (string, bool) {
+	return func(name string) (string, bool) {
+		rest, ok := strings.CutPrefix(name, base+".")
+		if !ok {
+			return "", false
+		}
+		rest = strings.TrimSuffix(rest, ".gz")
+		return indexSuffix.ReplaceAllString(rest, ""), true
+	}
+}
+
+// CheckPeriods checks that every record of each archive belongs to the
+// period the archive is named for (archive gives a file's period name, and
+// false for a file that is not an archive; nil means ArchivePeriod(live))
+// and that the live file holds records of one period only. It counts the
+// archives with no record as EmptyArchives, and the records in the wrong
+// file as Misplaced.
+func (r *Report) CheckPeriods(live string, period Period, archive func(name string) (string, bool)) {
+	if archive == nil {
+		archive = ArchivePeriod(live)
+	}
+	for _, name := range r.Names() {
+		f := r.ByFile[name]
+		if name == live {
+			var first time.Time
+			for i, rec := range f.Records {
+				start, _ := period(rec.WT)
+				if i == 0 {
+					first = start
+				} else if !start.Equal(first) {
+					r.Misplaced++
+					r.Problem("%s: record %s written at %s: the live file mixes the periods starting %s and %s",
+						f.Places[i], rec.Key(), rec.WT.Format(time.RFC3339Nano), first.Format(time.RFC3339Nano), start.Format(time.RFC3339Nano))
+				}
+			}
+			continue
+		}
+		suffix, ok := archive(name)
+		if !ok {
+			continue
+		}
+		if f.Size == 0 {
+			r.EmptyArchives++
+			r.Problem("empty archive %s", name)
+		}
+		for i, rec := range f.Records {
+			if _, p := period(rec.WT); p != suffix {
+				r.Misplaced++
+				r.Problem("%s: record %s written at %s belongs to %s", f.Places[i], rec.Key(), rec.WT.Format(time.RFC3339Nano), p)
+			}
+		}
+	}
+}
+
+// Check reads every file of the log at path (path itself and path.*
+// archives, compressed or not; the lock files are skipped) and checks
+// everything: the records of the writers in want as AccountAll does (-1
+// for a writer that was killed), each archive's records against its name
+// and the live file's against one period, and that no line is torn or
+// blank, no archive empty, no .gz invalid and no temporary file left.
+// Report.OK tells whether all holds; blank lines are problems here.
+func Check(path string, period Period, want map[int]int) (*Report, error) {
+	r, err := ScanLog(path)
+	if err != nil {
+		return nil, err
+	}
+	base := filepath.Base(path)
+	for _, name := range r.Names() {
+		if f := r.ByFile[name]; f.Blank > 0 {
+			r.Problem("%s: %d blank lines (a record cut short)", name, f.Blank)
+		}
+	}
+	r.CheckPeriods(base, period, nil)
+	r.AccountAll(want)
+	return r, nil
+}
+
+// ExactlyOnce compares the records a consumer delivered (seen counts each
+// one) with what the writers wrote: want[w] records 0..n-1 of writer w,
+// each exactly once, and nothing else. It returns the problems, at most 20
+// of them, and every missing record, sorted.
+func ExactlyOnce(seen map[Key]int, want map[int]int) (problems []string, missing []Key) {
+	add := func(format string, args ...any) {
+		if len(problems) < maxProblems {
+			problems = append(problems, fmt.Sprintf(format, args...))
+		}
+	}
+	keys := make([]Key, 0, len(seen))
+	for key := range seen {
+		keys = append(keys, key)
+	}
+	sortKeys(keys)
+	for _, key := range keys {
+		if n, ok := want[key.W]; !ok {
+			add("record %s from no known writer", key)
+		} else if key.Seq >= n {
+			add("record %s beyond the %d its writer reported", key, n)
+		}
+		if n := seen[key]; n > 1 {
+			add("record %s appears %d times", key, n)
+		}
+	}
+	for w, n := range want {
+		for s := range n {
+			if seen[Key{w, s}] == 0 {
+				missing = append(missing, Key{w, s})
+			}
+		}
+	}
+	sortKeys(missing)
+	for _, m := range missing {
+		add("record %s is missing", m)
+	}
+	return problems, missing
+}
+
+func sortKeys(keys []Key) {
+	sort.Slice(keys, func(i, j int) bool {
+		return keys[i].W < keys[j].W || keys[i].W == keys[j].W && keys[i].Seq < keys[j].Seq
+	})
 }
