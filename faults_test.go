@@ -13,7 +13,6 @@ import (
 	"bufio"
 	"bytes"
 	"compress/gzip"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -317,6 +316,7 @@ func runFaultChild(string) int {
 	var maxLat time.Duration
 	unreported := 0
 	seq := 0
+	var rec []byte
 	// SIGTERM ends the run like SR_UNTIL, with Close: a test that stops
 	// the child this way checks what Close leaves behind (no compressor's
 	// temporary file). Crashes are SIGKILL.
@@ -334,7 +334,7 @@ write:
 			body = big
 		}
 		now := time.Now()
-		rec := fmt.Appendf(nil, `{"w":%d,"seq":%d,"wt":%q,"pad":%q}`+"\n", id, seq, now.Format(time.RFC3339Nano), body)
+		rec = appendRecord(rec[:0], id, seq, now, body)
 		repMu.Lock()
 		before := reported
 		repMu.Unlock()
@@ -555,9 +555,14 @@ type foundRecord struct {
 type logScan struct {
 	files, gz, temps, badGzip int
 	records, blank, torn      int
-	byKey                     map[[2]int][]foundRecord
-	perFile                   map[string][]time.Time
-	problems                  []string
+	// Of the torn lines: glued ones end with a whole record (see
+	// tornLine), and fragments counts the others by the writer whose
+	// record they begin with.
+	glued     int
+	fragments map[int]int
+	byKey     map[[2]int][]foundRecord
+	perFile   map[string][]time.Time
+	problems  []string
 }
 
 func (s *logScan) problem(format string, args ...any) {
@@ -570,7 +575,7 @@ func scanLogDir(t *testing.T, dir string) *logScan {
 	t.Helper()
 	entries, err := os.ReadDir(dir)
 	require.NoError(t, err)
-	s := &logScan{byKey: map[[2]int][]foundRecord{}, perFile: map[string][]time.Time{}}
+	s := &logScan{byKey: map[[2]int][]foundRecord{}, perFile: map[string][]time.Time{}, fragments: map[int]int{}}
 	for _, e := range entries {
 		name := e.Name()
 		if !e.Type().IsRegular() || strings.HasSuffix(name, ".lock") || name == "ballast" {
@@ -601,20 +606,15 @@ func scanLogDir(t *testing.T, dir string) *logScan {
 				s.blank++
 				continue
 			}
-			var rec struct {
-				W   *int       `json:"w"`
-				Seq *int       `json:"seq"`
-				WT  *time.Time `json:"wt"`
-			}
-			if !bytes.HasSuffix(line, []byte("\n")) || json.Unmarshal(line, &rec) != nil || rec.W == nil || rec.Seq == nil || rec.WT == nil {
-				s.torn++
-				s.problem("%s: torn line %.100q", name, line)
+			rec, ok := wholeRecord(line)
+			if !ok {
+				s.tornLine(name, line)
 				continue
 			}
 			s.records++
-			key := [2]int{*rec.W, *rec.Seq}
-			s.byKey[key] = append(s.byKey[key], foundRecord{file: name, wt: *rec.WT})
-			s.perFile[name] = append(s.perFile[name], *rec.WT)
+			key := [2]int{rec.W, rec.Seq}
+			s.byKey[key] = append(s.byKey[key], foundRecord{file: name, wt: rec.WT})
+			s.perFile[name] = append(s.perFile[name], rec.WT)
 		}
 	}
 	return s
