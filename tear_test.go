@@ -192,8 +192,8 @@ func TestMeasureKilledWrites(t *testing.T) {
 			<-swept
 			tally.sweep(t, dir, 0)
 			per := func(n int) float64 { return 1000 * float64(n) / float64(len(killed)) }
-			t.Logf("%s on %s, %v: processes=%d kills=%d MiB=%d records=%d cut=%d glued=%d other=%d: per 1000 kills cut %.1f glued %.1f",
-				c.name, fs, dur, len(procs), len(killed), tally.bytes>>20, tally.records, tally.cut+tally.glued, tally.glued, tally.other,
+			t.Logf("%s on %s, %v: processes=%d kills=%d MiB=%d records=%d cut=%d glued=%d (unaligned %d) other=%d: per 1000 kills cut %.1f glued %.1f",
+				c.name, fs, dur, len(procs), len(killed), tally.bytes>>20, tally.records, tally.cut+tally.glued, tally.glued, tally.unaligned, tally.other,
 				per(tally.cut+tally.glued), per(tally.glued))
 		})
 	}
@@ -201,10 +201,11 @@ func TestMeasureKilledWrites(t *testing.T) {
 
 // tearTally counts the lines of the files it has swept: whole records,
 // fragments of a cut write on a line of their own (cut), fragments glued
-// to a whole record, and anything else.
+// to a whole record (and of those, the ones whose record does not start
+// at a multiple of 4096, where endFragment looks), and anything else.
 type tearTally struct {
-	bytes                      int64
-	records, cut, glued, other int
+	bytes                                 int64
+	records, cut, glued, unaligned, other int
 }
 
 // sweep counts and removes the archives in dir last modified more than
@@ -223,17 +224,20 @@ func (c *tearTally) sweep(t *testing.T, dir string, age time.Duration) {
 		data, err := os.ReadFile(name)
 		require.NoError(t, err)
 		c.bytes += int64(len(data))
+		off := 0
 		for line := range bytes.Lines(data) {
-			c.count(line)
+			c.count(line, off)
+			off += len(line)
 		}
 		require.NoError(t, os.Remove(name))
 	}
 }
 
-// count classifies one line. A line that begins a record, holds no other
-// record start and ends as a record ends is taken to be whole without
-// parsing it, which is what makes a sweep fast.
-func (c *tearTally) count(line []byte) {
+// count classifies one line, found at offset off of its file. A line that
+// begins a record, holds no other record start and ends as a record ends
+// is taken to be whole without parsing it, which is what makes a sweep
+// fast.
+func (c *tearTally) count(line []byte, off int) {
 	if bytes.HasPrefix(line, recordStart) && bytes.HasSuffix(line, []byte("\"}\n")) &&
 		bytes.Index(line[1:], recordStart) < 0 {
 		c.records++
@@ -242,6 +246,9 @@ func (c *tearTally) count(line []byte) {
 	if i := bytes.LastIndex(line, recordStart); i > 0 {
 		if _, ok := wholeRecord(line[i:]); ok {
 			c.glued++
+			if (off+i)%4096 != 0 {
+				c.unaligned++ // endFragment would not look
+			}
 			return
 		}
 	}
