@@ -555,14 +555,14 @@ type foundRecord struct {
 type logScan struct {
 	files, gz, temps, badGzip int
 	records, blank, torn      int
-	// Of the torn lines: glued ones end with a whole record (see
-	// tornLine), and fragments counts the others by the writer whose
-	// record they begin with.
-	glued     int
-	fragments map[int]int
-	byKey     map[[2]int][]foundRecord
-	perFile   map[string][]time.Time
-	problems  []string
+	// The torn lines sorted by tornLine: glued ones end with a whole
+	// record, fragments counts the prefixes of a record by writer, and
+	// foreign ones are neither.
+	glued, foreign int
+	fragments      map[int]int
+	byKey          map[[2]int][]foundRecord
+	perFile        map[string][]time.Time
+	problems       []string
 }
 
 func (s *logScan) problem(format string, args ...any) {

@@ -10,16 +10,23 @@ package slogrotate
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strconv"
+	"strings"
+	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"golang.org/x/sys/unix"
 )
 
 // wholeRecord parses a line written by a fault child, newline included.
@@ -59,8 +66,9 @@ var recordStart = []byte(`{"w":`)
 // tornLine counts a line that is not a whole record. A line that ends
 // with a whole record after something else is glued: a cut write's
 // fragment continued by a record whose write completed, which is then
-// lost although it was written. Any other torn line is a fragment, counted
-// by the writer whose record it begins with (-1 if none).
+// lost although it was written. Any other torn line that begins as a
+// record does is a fragment, counted by the writer whose record it begins
+// (-1 if the fragment is too short to name it); what is left is foreign.
 func (s *logScan) tornLine(file string, line []byte) {
 	s.torn++
 	if i := bytes.LastIndex(line, recordStart); i > 0 {
@@ -70,18 +78,20 @@ func (s *logScan) tornLine(file string, line []byte) {
 			return
 		}
 	}
+	body := bytes.TrimSuffix(line, []byte("\n"))
+	rest, ok := bytes.CutPrefix(body, recordStart)
+	if !ok && !bytes.HasPrefix(recordStart, body) {
+		s.foreign++
+		s.problem("%s: torn line %.100q", file, line)
+		return
+	}
 	w := -1
-	if rest, ok := bytes.CutPrefix(line, recordStart); ok {
-		if i := bytes.IndexByte(rest, ','); i > 0 {
-			if n, err := strconv.Atoi(string(rest[:i])); err == nil {
-				w = n
-			}
+	if i := bytes.IndexByte(rest, ','); i > 0 {
+		if n, err := strconv.Atoi(string(rest[:i])); err == nil {
+			w = n
 		}
 	}
 	s.fragments[w]++
-	if w < 0 {
-		s.problem("%s: torn line %.100q", file, line)
-	}
 }
 
 // killLoop starts writers fault children on path that write until
@@ -257,4 +267,121 @@ func (c *tearTally) count(line []byte, off int) {
 	} else {
 		c.other++
 	}
+}
+
+// runCutterChild is a buffered writer that dies by SIGKILL in the middle
+// of writing its one batch: it fills its buffer (SR_OPTS must set one of
+// 1 MiB) with records, then flushes it while another thread, already
+// spinning, watches the file grow and, once 64 KiB more are in it, sends
+// SIGKILL to the process. The write stops at the next page of the file it
+// would copy, as a write stops when any SIGKILL arrives during it.
+func runCutterChild(string) int {
+	path := os.Getenv("SR_PATH")
+	id, _ := strconv.Atoi(os.Getenv("SR_ID"))
+	w, err := Open(path, childOptions(os.Getenv("SR_OPTS"))...)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "cutter:", err)
+		return 2
+	}
+	var goal atomic.Int64
+	go func(fd int) {
+		runtime.LockOSThread()
+		for goal.Load() == 0 {
+		}
+		var st unix.Stat_t
+		for unix.Fstat(fd, &st) == nil && st.Size < goal.Load() {
+		}
+		syscall.Kill(os.Getpid(), syscall.SIGKILL)
+	}(int(w.fd))
+	pad := strings.Repeat("x", 100)
+	var rec []byte
+	for seq := 0; ; seq++ {
+		rec = appendRecord(rec[:0], id, seq, time.Now(), pad)
+		if len(w.buf)+len(rec) > w.bufSize {
+			break // the next record would flush the batch
+		}
+		w.Write(rec)
+	}
+	var st unix.Stat_t
+	if err := unix.Fstat(int(w.fd), &st); err != nil {
+		fmt.Fprintln(os.Stderr, "cutter:", err)
+		return 2
+	}
+	goal.Store(st.Size + 64<<10)
+	w.Flush()
+	select {} // the SIGKILL, if the write outran it
+}
+
+func init() { otherChildren["cutter"] = runCutterChild }
+
+// startCutter runs a cutter child on path and waits for its SIGKILL.
+func startCutter(t *testing.T, path string, id int, opts string) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), childEnv+"=cutter", "SR_PATH="+path, "SR_ID="+strconv.Itoa(id), "SR_OPTS="+opts)
+	cmd.Stderr = os.Stderr
+	err := cmd.Run()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
+		t.Fatalf("cutter %d did not die by SIGKILL: %v", id, err)
+	}
+}
+
+// TestKilledBatchLeavesOthersWhole: buffered writers that die by SIGKILL
+// in the middle of a batch leave a prefix of it in the file, but the next
+// batch any other writer appends starts on a line of its own. Three
+// buffered writers write throughout while, one after another, cutters
+// (see runCutterChild) die in the middle of a 1 MiB batch. Every record of
+// the survivors is whole, once; every torn line is a cutter's fragment,
+// none continued by a whole record; and most cutters did leave one.
+func TestKilledBatchLeavesOthersWhole(t *testing.T) {
+	if testing.Short() {
+		t.Skip("forks processes for about three seconds")
+	}
+	dir := tempDir(t)
+	path := filepath.Join(dir, "error.log")
+	conf := faultConf{opts: "locktimeout=1s,buffer=8192", gap: 200 * time.Microsecond, until: time.Now().Add(3 * time.Second)}
+	var survivors []*faultProc
+	for id := range 3 {
+		survivors = append(survivors, startFault(t, path, id, conf))
+	}
+	size := func() int64 {
+		fi, err := os.Stat(path)
+		require.NoError(t, err)
+		return fi.Size()
+	}
+	cutters := map[int]bool{}
+	for id := 100; id < 140 && time.Until(conf.until) > 500*time.Millisecond; id++ {
+		startCutter(t, path, id, "locktimeout=1s,buffer=1048576")
+		cutters[id] = true
+		// The next write is a survivor's batch, not the next cutter's:
+		// two cut writes in a row leave two fragments on one line, which
+		// only the writer of a third could separate.
+		left := size()
+		waitUntil(t, 5*time.Second, "a survivor's batch after the cut one", func() bool { return size() > left })
+	}
+	for _, p := range survivors {
+		p.finish(t, 30*time.Second)
+	}
+
+	s := scanLogDir(t, dir)
+	missing, dup := 0, 0
+	for _, p := range survivors {
+		m, d := s.account(p.id, p.n, p.lost)
+		missing, dup = missing+m, dup+d
+	}
+	for id := range cutters {
+		m, d := s.account(id, -1, nil)
+		missing, dup = missing+m, dup+d
+	}
+	cut := s.cutsBy(cutters)
+	t.Logf("cutters=%d cut=%d glued=%d torn=%d records=%d missing=%d duplicated=%d",
+		len(cutters), cut, s.glued, s.torn, s.records, missing, dup)
+	for _, p := range s.problems {
+		t.Error(p)
+	}
+	require.Zero(t, s.glued, "fragments continued by a whole record")
+	require.Zero(t, missing+dup)
+	require.Equal(t, s.torn, cut+s.fragments[-1], "torn lines that are no cutter's fragment")
+	require.GreaterOrEqual(t, cut, len(cutters)/4, "too few batches were cut: the test did not exercise the repair")
 }
