@@ -137,6 +137,19 @@ func killLoop(t *testing.T, path string, conf faultConf, writers int, pause time
 	return procs, killed
 }
 
+// faultErrs counts the errors the children reported, by kind.
+func faultErrs(procs []*faultProc) map[string]int {
+	errs := map[string]int{}
+	for _, p := range procs {
+		p.mu.Lock()
+		for _, e := range p.errs {
+			errs[errKind(e)]++
+		}
+		p.mu.Unlock()
+	}
+	return errs
+}
+
 // cutsBy counts the fragments left by the writers in ids.
 func (s *logScan) cutsBy(ids map[int]bool) int {
 	n := 0
@@ -156,7 +169,8 @@ func (s *logScan) cutsBy(ids map[int]bool) int {
 // pause between records, so that a kill lands in a write as often as it
 // can) on a one-second schedule, one killed every 10 to 30 ms. Archives
 // are counted and removed as the run goes, which bounds the space it
-// takes.
+// takes; a run that fills the file system says so (other lines: blanked
+// fragments; write errors).
 func TestMeasureKilledWrites(t *testing.T) {
 	spec := os.Getenv("SLOGROTATE_TEARS")
 	if spec == "" {
@@ -178,7 +192,7 @@ func TestMeasureKilledWrites(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			dir, fs := tempDir(t), "ext4"
 			if os.Getenv("SLOGROTATE_TEARS_FS") == "tmpfs" {
-				dir, fs = mountTmpfs(t, "size=4g"), "tmpfs"
+				dir, fs = mountTmpfs(t, "size=8g"), "tmpfs"
 			}
 			conf := c.conf
 			conf.opts = "every=1s,locktimeout=1s" + conf.opts
@@ -192,9 +206,9 @@ func TestMeasureKilledWrites(t *testing.T) {
 					select {
 					case <-stop:
 						return
-					case <-time.After(time.Second):
+					case <-time.After(250 * time.Millisecond):
 					}
-					tally.sweep(t, dir, 2*time.Second)
+					tally.sweep(t, dir, time.Second)
 				}
 			}()
 			procs, killed := killLoop(t, filepath.Join(dir, "error.log"), conf, 8, 20*time.Millisecond)
@@ -205,6 +219,9 @@ func TestMeasureKilledWrites(t *testing.T) {
 			t.Logf("%s on %s, %v: processes=%d kills=%d MiB=%d records=%d cut=%d glued=%d (unaligned %d) other=%d: per 1000 kills cut %.1f glued %.1f",
 				c.name, fs, dur, len(procs), len(killed), tally.bytes>>20, tally.records, tally.cut+tally.glued, tally.glued, tally.unaligned, tally.other,
 				per(tally.cut+tally.glued), per(tally.glued))
+			if tally.other > 0 {
+				t.Logf("other lines: %v; errors: %v", tally.samples, faultErrs(procs))
+			}
 		})
 	}
 }
@@ -216,6 +233,7 @@ func TestMeasureKilledWrites(t *testing.T) {
 type tearTally struct {
 	bytes                                 int64
 	records, cut, glued, unaligned, other int
+	samples                               []string // of the other lines
 }
 
 // sweep counts and removes the archives in dir last modified more than
@@ -262,10 +280,13 @@ func (c *tearTally) count(line []byte, off int) {
 			return
 		}
 	}
-	if bytes.HasPrefix(line, recordStart) {
+	if body := bytes.TrimSuffix(line, []byte("\n")); bytes.HasPrefix(body, recordStart) || bytes.HasPrefix(recordStart, body) && len(body) > 0 {
 		c.cut++
 	} else {
 		c.other++
+		if len(c.samples) < 3 {
+			c.samples = append(c.samples, fmt.Sprintf("%.60q", line))
+		}
 	}
 }
 
