@@ -35,8 +35,12 @@ func TestStoppedLockHolder(t *testing.T) {
 		opts: "every=1s,locktimeout=100ms,reopen=100ms",
 		gap:  5 * time.Millisecond, until: time.Now().Add(8 * time.Second),
 	}
+	// The holder writes more often than the others, so that it is the first
+	// at a boundary and takes the lock (the others follow it without the
+	// lock); it stops at its first rollover after Open's.
 	holderConf := conf
-	holderConf.stopAt, holderConf.stopSkip = "locked", 1 // not at Open: at its first rollover
+	holderConf.gap = time.Millisecond
+	holderConf.stopAt, holderConf.stopSkip = "locked", 1
 	holder := startFault(t, path, 0, holderConf)
 	var others []*faultProc
 	for id := 1; id <= 4; id++ {

@@ -115,6 +115,7 @@ func runFaultChild() int {
 	var maxLat time.Duration
 	unreported := 0
 	seq := 0
+	var rec []byte
 	// SIGTERM ends the run like Until, with Close: a test that stops
 	// the child this way checks what Close leaves behind (no compressor's
 	// temporary file). Crashes are SIGKILL.
@@ -132,7 +133,7 @@ write:
 			body = big
 		}
 		now := time.Now()
-		rec := fmt.Appendf(nil, `{"w":%d,"seq":%d,"wt":%q,"pad":%q}`+"\n", id, seq, now.Format(time.RFC3339Nano), body)
+		rec = appendRecord(rec[:0], id, seq, now, body)
 		repMu.Lock()
 		before := reported
 		repMu.Unlock()
@@ -158,6 +159,29 @@ write:
 	}
 	say("DONE %d %d %d", seq, maxLat.Nanoseconds(), unreported)
 	return 0
+}
+
+// appendRecord appends a fault child's record: what
+// fmt.Appendf(b, `{"w":%d,"seq":%d,"wt":%q,"pad":%q}`+"\n", ...) appends
+// for a body of letters, without fmt's cost per byte, so that the write is
+// most of what a child writing large records does and a kill often lands
+// in it.
+func appendRecord(b []byte, id, seq int, now time.Time, body string) []byte {
+	b = append(b, `{"w":`...)
+	b = strconv.AppendInt(b, int64(id), 10)
+	b = append(b, `,"seq":`...)
+	b = strconv.AppendInt(b, int64(seq), 10)
+	b = append(b, `,"wt":"`...)
+	b = now.AppendFormat(b, time.RFC3339Nano)
+	b = append(b, `","pad":"`...)
+	b = append(b, body...)
+	return append(b, "\"}\n"...)
+}
+
+func TestAppendRecord(t *testing.T) {
+	now := time.Date(2026, 12, 1, 19, 27, 5, 507100000, time.UTC)
+	want := fmt.Appendf(nil, `{"w":%d,"seq":%d,"wt":%q,"pad":%q}`+"\n", 12, 3456, now.Format(time.RFC3339Nano), "xxxx")
+	require.Equal(t, string(want), string(appendRecord([]byte("junk"), 12, 3456, now, "xxxx")[4:]))
 }
 
 // stopSelf stops the process with SIGSTOP before it returns. A signal sent

@@ -338,6 +338,12 @@ func blankTail(fd uintptr, n int) error {
 	return errors.New("overwriting in place is not supported on Windows")
 }
 
+// endFragmentBefore does nothing: a handle opened with FILE_APPEND_DATA
+// only cannot overwrite the fragment a killed process left, and whether
+// Windows cuts a WriteFile short when its process is terminated is not
+// known.
+func (w *Writer) endFragmentBefore([]byte) {}
+
 // unlinked reports false: a file deleted while a handle with delete sharing
 // is open keeps its name until the last handle closes.
 func unlinked(*os.File) bool { return false }

@@ -236,6 +236,7 @@ func (w *Writer) emit(p []byte) (int, error) {
 	switch {
 	case n == len(rec):
 		w.cut, n = false, len(p)
+		w.endFragmentBefore(rec) // a killed process's cut write may precede it
 	case n > 0:
 		// The file system took only part of the record: it is full, or
 		// over a quota or size limit. The record is lost; its fragment is

@@ -6,7 +6,8 @@
 # skip saying why.) Called from .ci/run; run by hand as `bash .ci/faults.sh`.
 #
 #   FUZZTIME  how long each fuzz target runs (default 10s)
-#   SOAK      how long the chaos soak runs (default 60s)
+#   SOAK      how long the chaos soak runs, once with unbuffered writers and
+#             once with 64 KiB buffers (default 60s each)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export GOFLAGS=-mod=mod
@@ -23,4 +24,8 @@ done
 
 step "chaos soak for $SOAK (8 writers, SIGKILL every few hundred ms, an outside mover)"
 SLOGROTATE_SOAK=$SOAK go test -race -count=1 -timeout 30m -run '^TestChaosSoak$' -v . |
+  grep -Ev '^=== (RUN|PAUSE|CONT)'
+
+step "chaos soak for $SOAK with 64 KiB buffers (a killed writer's cut batch must not glue onto the next)"
+SLOGROTATE_SOAK=$SOAK SLOGROTATE_SOAK_BUFFER=65536 go test -race -count=1 -timeout 30m -run '^TestChaosSoak$' -v . |
   grep -Ev '^=== (RUN|PAUSE|CONT)'

@@ -24,6 +24,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -85,9 +86,50 @@ type File struct {
 type Torn struct {
 	Place
 	Text []byte
+	// Glued: a fragment continued by a whole record. A write was cut
+	// short (a writer killed in the middle of it) and another write's
+	// record follows on the same line, lost to a reader that splits the
+	// file on newlines although it was written whole.
+	Glued bool
+	// Writer is the writer whose record a fragment that is not glued
+	// begins, or -1 if it is too short to name it or is foreign.
+	Writer int
+	// Foreign: the line does not begin as a record does.
+	Foreign bool
 }
 
-func (t Torn) String() string { return fmt.Sprintf("%s: torn or foreign line %.100q", t.Place, t.Text) }
+func (t Torn) String() string {
+	if t.Glued {
+		return fmt.Sprintf("%s: a fragment glued to a whole record: %.100q", t.Place, t.Text)
+	}
+	return fmt.Sprintf("%s: torn or foreign line %.100q", t.Place, t.Text)
+}
+
+// recordStart begins every record of the test writers.
+var recordStart = []byte(`{"w":`)
+
+// classify sorts a torn line into glued, a fragment of a writer's record,
+// or foreign.
+func classify(t *Torn) {
+	t.Writer = -1
+	if i := bytes.LastIndex(t.Text, recordStart); i > 0 {
+		if _, ok := Parse(t.Text[i:]); ok && bytes.HasSuffix(t.Text, []byte("\n")) {
+			t.Glued = true
+			return
+		}
+	}
+	body := bytes.TrimSuffix(t.Text, []byte("\n"))
+	rest, ok := bytes.CutPrefix(body, recordStart)
+	if !ok && (len(body) == 0 || !bytes.HasPrefix(recordStart, body)) {
+		t.Foreign = true
+		return
+	}
+	if i := bytes.IndexByte(rest, ','); i > 0 {
+		if n, err := strconv.Atoi(string(rest[:i])); err == nil {
+			t.Writer = n
+		}
+	}
+}
 
 // ParseFile parses the contents of the file name.
 func ParseFile(name string, data []byte) *File {
@@ -104,7 +146,9 @@ func ParseFile(name string, data []byte) *File {
 			f.Places = append(f.Places, Place{File: name, Line: n, Index: len(f.Records), Offset: off})
 			f.Records = append(f.Records, r)
 		default:
-			f.Torn = append(f.Torn, Torn{Place{File: name, Line: n, Index: -1, Offset: off}, line})
+			t := Torn{Place: Place{File: name, Line: n, Index: -1, Offset: off}, Text: line}
+			classify(&t)
+			f.Torn = append(f.Torn, t)
 		}
 		off += int64(len(line))
 	}
@@ -156,6 +200,8 @@ type Report struct {
 	Dir                               string
 	Files, Archives, Gz, Records      int
 	Blank, Torn                       int
+	Glued                             int         // of the torn lines (see Torn.Glued)
+	Fragments                         map[int]int // the other torn lines that begin a record, by writer (-1: unknown)
 	Lost, Duplicated, Misplaced       int
 	EmptyArchives, BadGzip, TempFiles int
 	Unexpected                        int // records of no writer the accounting knows, or beyond the count it reported
@@ -196,6 +242,18 @@ func (r *Report) String() string {
 	return s
 }
 
+// FragmentsBy counts the fragments (torn lines on their own, not glued)
+// of the writers in ids, and those too short to name their writer.
+func (r *Report) FragmentsBy(ids map[int]bool) int {
+	n := r.Fragments[-1]
+	for w, k := range r.Fragments {
+		if w >= 0 && ids[w] {
+			n += k
+		}
+	}
+	return n
+}
+
 // Count is how many times the record key was found.
 func (r *Report) Count(key Key) int { return len(r.ByKey[key]) }
 
@@ -221,7 +279,7 @@ func ScanDir(dir string, skip func(name string) bool) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &Report{Dir: dir, Seen: map[int]int{}, ByFile: map[string]*File{}, ByKey: map[Key][]Place{}}
+	r := &Report{Dir: dir, Seen: map[int]int{}, ByFile: map[string]*File{}, ByKey: map[Key][]Place{}, Fragments: map[int]int{}}
 	for _, e := range entries {
 		name := e.Name()
 		if !e.Type().IsRegular() || strings.HasSuffix(name, ".lock") || skip != nil && skip(name) {
@@ -281,6 +339,12 @@ func (r *Report) add(f *File) {
 	r.Blank += f.Blank
 	r.Torn += len(f.Torn)
 	for _, t := range f.Torn {
+		switch {
+		case t.Glued:
+			r.Glued++
+		case !t.Foreign:
+			r.Fragments[t.Writer]++
+		}
 		r.Problem("%s", t)
 	}
 	for i, rec := range f.Records {
