@@ -236,25 +236,58 @@ func (j *janitor) run() {
 // sweep does one round of maintenance and returns when to look again (0:
 // only when woken).
 func (j *janitor) sweep() time.Duration {
-	ok, err := j.lock.TryLock()
-	if err != nil {
-		j.cfg.onError(fmt.Errorf("slogrotate: lock %s: %w", j.lock.Path(), err))
-		return retryDelay
-	}
-	if !ok {
-		// Another process is sweeping; what it does not cover (an archive
-		// made after it listed the directory) is looked at next time.
-		return j.grace()
+	if ok, again := j.tryLock(); !ok {
+		return again
 	}
 	defer j.lock.Unlock()
 
 	j.awaitRollover()
-	dir, base := filepath.Split(j.path)
-	dir = filepath.Clean(dir)
-	count, tmps, err := j.list(dir, base)
+	count, err := j.listClean()
 	if err != nil {
-		j.cfg.onError(fmt.Errorf("slogrotate: list %s: %w", dir, err))
+		j.cfg.onError(err)
 		return retryDelay
+	}
+	r := &round{j: j, grace: j.grace()}
+	archives := j.retain(r, count)
+	if j.cfg.compress {
+		if !j.compressAll(r, archives) {
+			return 0
+		}
+		return r.again
+	}
+	j.reportPending(r)
+	return r.again
+}
+
+// tryLock takes the maintenance lock without waiting. If it cannot, it
+// reports when to try again.
+func (j *janitor) tryLock() (ok bool, again time.Duration) {
+	ok, err := j.lock.TryLock()
+	if err != nil {
+		j.cfg.onError(fmt.Errorf("slogrotate: lock %s: %w", j.lock.Path(), err))
+		return false, retryDelay
+	}
+	if !ok {
+		// Another process is sweeping; what it does not cover (an archive
+		// made after it listed the directory) is looked at next time.
+		return false, j.grace()
+	}
+	return true, 0
+}
+
+// dir is the directory the janitor lists: where the archives are.
+func (j *janitor) dir() string {
+	return filepath.Dir(j.path)
+}
+
+// listClean lists the directory into names, removes the temporary files
+// of compressors that died, and returns how many archives it found. It
+// must be called with the maintenance lock held.
+func (j *janitor) listClean() (archives int, err error) {
+	dir := j.dir()
+	count, tmps, err := j.list(dir, filepath.Base(j.path))
+	if err != nil {
+		return 0, fmt.Errorf("slogrotate: list %s: %w", dir, err)
 	}
 	for _, name := range tmps {
 		// Nobody else holds the maintenance lock, so nobody is writing
@@ -263,37 +296,55 @@ func (j *janitor) sweep() time.Duration {
 			delete(j.names, name)
 		}
 	}
+	return count, nil
+}
 
-	var again time.Duration
-	later := func(wait time.Duration) {
-		if again == 0 || wait < again {
-			again = wait
-		}
-	}
-	grace := j.grace()
-	ripe := func(name string) bool {
-		seen, ok := j.names[filepath.Base(name)]
-		if !ok {
-			// Made since the listing, or missed by it (an archive for
-			// OnRotate): its rename may be only just past.
-			later(grace + 10*time.Millisecond)
-			return false
-		}
-		fi, err := os.Lstat(name)
-		if err != nil || !fi.Mode().IsRegular() {
-			return false
-		}
-		last := fi.ModTime()
-		if seen.firstSeen.After(last) {
-			last = seen.firstSeen
-		}
-		if age := time.Since(last); age < grace {
-			later(grace - age + 10*time.Millisecond)
-			return false
-		}
-		return true
-	}
+// A round is what one sweep knows of time: the grace period, and when to
+// look again for the archives it had to leave alone because they were too
+// fresh.
+type round struct {
+	j     *janitor
+	grace time.Duration
+	again time.Duration // 0: only when woken
+}
 
+// later asks for another sweep after wait, if none is due sooner.
+func (r *round) later(wait time.Duration) {
+	if r.again == 0 || wait < r.again {
+		r.again = wait
+	}
+}
+
+// ripe reports whether the archive name (a path) is complete: no writer can
+// append to it any more (see the janitor's comment). If it is not, ripe
+// asks for a sweep once it will be.
+func (r *round) ripe(name string) bool {
+	seen, ok := r.j.names[filepath.Base(name)]
+	if !ok {
+		// Made since the listing, or missed by it (an archive for
+		// OnRotate): its rename may be only just past.
+		r.later(r.grace + 10*time.Millisecond)
+		return false
+	}
+	fi, err := os.Lstat(name)
+	if err != nil || !fi.Mode().IsRegular() {
+		return false
+	}
+	last := fi.ModTime()
+	if seen.firstSeen.After(last) {
+		last = seen.firstSeen
+	}
+	if age := time.Since(last); age < r.grace {
+		r.later(r.grace - age + 10*time.Millisecond)
+		return false
+	}
+	return true
+}
+
+// retain deletes the archives that retention no longer keeps, once they
+// are ripe, and returns the listing's archives for the compression pass
+// (nil if neither retention nor compression needs them).
+func (j *janitor) retain(r *round, count int) []archiveName {
 	// Retention by count alone needs the archives only when there are too
 	// many, which most sweeps do not find: then there is nothing to sort.
 	var archives []archiveName
@@ -303,54 +354,66 @@ func (j *janitor) sweep() time.Duration {
 	// What is removed here leaves names, so that compression skips it.
 	for _, a := range j.cfg.expired(archives, j.cfg.clock()) {
 		// A fresh archive may still take a late write; it goes next time.
-		name := filepath.Join(dir, a.name)
-		if ripe(name) && j.remove(name) {
+		name := filepath.Join(j.dir(), a.name)
+		if r.ripe(name) && j.remove(name) {
 			delete(j.names, a.name)
 		}
 	}
+	return archives
+}
 
-	if j.cfg.compress {
-		for _, a := range archives {
-			if _, ok := j.names[a.name]; a.compressed || !ok {
-				continue
-			}
-			src := filepath.Join(dir, a.name)
-			if _, ok := j.names[a.name+".gz"]; ok {
-				// Compressed by a process that died before removing the
-				// source. Under the rollover lock no rollover can be making
-				// an archive of this name meanwhile: it checks for the .gz
-				// under the same lock.
-				j.underRolloverLock(func() {
-					if _, err := os.Lstat(src + ".gz"); err == nil {
-						j.remove(src)
-					}
-				})
-				continue
-			}
-			if !ripe(src) {
-				continue
-			}
-			select {
-			case <-j.stop:
-				return 0
-			default:
-			}
-			gz, err := j.compress(src)
-			if errors.Is(err, errStopped) {
-				return 0
-			}
-			if err != nil {
-				j.cfg.onError(err)
-				later(retryDelay)
-				continue
-			}
-			if j.cfg.onRotate != nil {
-				j.cfg.onRotate(gz)
-			}
+// compressAll compresses the ripe archives among archives and reports each
+// to OnRotate. It reports false if the janitor was stopped meanwhile.
+func (j *janitor) compressAll(r *round, archives []archiveName) bool {
+	dir := j.dir()
+	for _, a := range archives {
+		if _, ok := j.names[a.name]; a.compressed || !ok {
+			continue
 		}
-		return again
+		src := filepath.Join(dir, a.name)
+		if _, ok := j.names[a.name+".gz"]; ok {
+			j.removeCompressedSource(src)
+			continue
+		}
+		if !r.ripe(src) {
+			continue
+		}
+		select {
+		case <-j.stop:
+			return false
+		default:
+		}
+		gz, err := j.compress(src)
+		if errors.Is(err, errStopped) {
+			return false
+		}
+		if err != nil {
+			j.cfg.onError(err)
+			r.later(retryDelay)
+			continue
+		}
+		if j.cfg.onRotate != nil {
+			j.cfg.onRotate(gz)
+		}
 	}
+	return true
+}
 
+// removeCompressedSource removes src, an archive that is also there
+// compressed: a process compressed it and died before removing the source.
+func (j *janitor) removeCompressedSource(src string) {
+	// Under the rollover lock no rollover can be making an archive of
+	// this name meanwhile: it checks for the .gz under the same lock.
+	j.underRolloverLock(func() {
+		if _, err := os.Lstat(src + ".gz"); err == nil {
+			j.remove(src)
+		}
+	})
+}
+
+// reportPending calls OnRotate, without compression, for the archives this
+// process made that are now ripe; the others wait for a later sweep.
+func (j *janitor) reportPending(r *round) {
 	j.mu.Lock()
 	pending := j.pending
 	j.pending = nil
@@ -359,7 +422,7 @@ func (j *janitor) sweep() time.Duration {
 		if _, err := os.Lstat(name); err != nil {
 			continue // deleted by retention already
 		}
-		if !ripe(name) {
+		if !r.ripe(name) {
 			j.mu.Lock()
 			j.pending = append(j.pending, pending[i])
 			j.mu.Unlock()
@@ -367,7 +430,6 @@ func (j *janitor) sweep() time.Duration {
 		}
 		j.cfg.onRotate(name)
 	}
-	return again
 }
 
 // list reads the log's directory into names and returns how many archives
