@@ -16,9 +16,10 @@ import (
 	"github.com/gofrs/flock"
 )
 
-// expired picks, from the archives in dir, those that retention deletes:
-// all but the newest maxBackups, and those whose period ended more than
-// maxAge before now. An archive present both plain and compressed (a
+// expired picks, from the archives in dir, those that retention by count
+// and age deletes (overTotal adds those over WithMaxTotalSize): all but the
+// newest maxBackups, and those whose period ended more than maxAge before
+// now. An archive present both plain and compressed (a
 // compression cut short) counts once, and both files go together.
 func (c *config) expired(archives []archiveName, now time.Time) []archiveName {
 	if c.maxBackups == 0 && c.maxAge == 0 {
@@ -38,29 +39,75 @@ func (c *config) expired(archives []archiveName, now time.Time) []archiveName {
 		}
 		return out
 	}
-	slices.SortFunc(archives, func(a, b archiveName) int {
-		if d := b.period.Compare(a.period); d != 0 {
-			return d
-		}
-		if a.index != b.index {
-			return b.index - a.index
-		}
-		switch {
-		case a.compressed == b.compressed:
-			return 0
-		case a.compressed:
-			return -1
-		}
-		return 1
-	})
+	slices.SortFunc(archives, newestFirst)
 	kept := 0
 	for i, a := range archives {
-		same := i > 0 && archives[i-1].period.Equal(a.period) && archives[i-1].index == a.index
-		if !same {
+		if i == 0 || !sameArchive(archives[i-1], a) {
 			kept++
 		}
 		if kept > c.maxBackups || c.maxAge > 0 && c.tooOld(a, now) {
 			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// newestFirst orders archives by period and index, the newest first, and
+// an archive there twice (a compression cut short) compressed first.
+func newestFirst(a, b archiveName) int {
+	if d := b.period.Compare(a.period); d != 0 {
+		return d
+	}
+	if a.index != b.index {
+		return b.index - a.index
+	}
+	switch {
+	case a.compressed == b.compressed:
+		return 0
+	case a.compressed:
+		return -1
+	}
+	return 1
+}
+
+// sameArchive reports whether a and b are one archive, plain and
+// compressed.
+func sameArchive(a, b archiveName) bool {
+	return a.period.Equal(b.period) && a.index == b.index
+}
+
+// overTotal picks, from the archives that expired leaves, the oldest (by
+// period and index) until the others total at most maxTotal bytes. gone
+// is what expired picked; size gives each archive's size, by name.
+func (c *config) overTotal(archives, gone []archiveName, size map[string]int64) []archiveName {
+	if c.maxTotal == 0 {
+		return nil
+	}
+	var total int64
+	for _, a := range archives {
+		total += size[a.name]
+	}
+	for _, a := range gone {
+		total -= size[a.name]
+	}
+	if total <= c.maxTotal {
+		return nil
+	}
+	picked := make(map[string]bool, len(gone))
+	for _, a := range gone {
+		picked[a.name] = true
+	}
+	slices.SortFunc(archives, func(a, b archiveName) int { return newestFirst(b, a) })
+	var out []archiveName
+	for i, a := range archives {
+		// An archive there twice goes as a whole: the second file of the
+		// pair is taken even once the total is reached.
+		if total <= c.maxTotal && (i == 0 || !sameArchive(archives[i-1], a)) {
+			break
+		}
+		if !picked[a.name] {
+			out = append(out, a)
+			total -= size[a.name]
 		}
 	}
 	return out
@@ -103,11 +150,13 @@ func (c *config) tooOld(a archiveName, now time.Time) bool {
 // clock and its write(2) could still append, into a file already removed.
 //
 // Compression is crash-safe and idempotent: the archive is compressed into
-// name.gz.tmp, which is synced and renamed (without replacing) to name.gz,
-// and only then is the source removed. A temporary file found while holding
-// the maintenance lock was left by a process that died; it is removed and
-// the work redone. A source found beside its .gz was compressed by a
-// process that died before removing it; it is removed.
+// name.gz.tmp (name, the compressor's extension, .tmp), which is synced
+// and renamed (without replacing) to name.gz, and only then is the source
+// removed. A temporary file found while holding the maintenance lock was
+// left by a process that died; it is removed and the work redone. A source
+// found beside its .gz (or its compressed file of any extension the writer
+// recognises) was compressed by a process that died before removing it; it
+// is removed.
 type janitor struct {
 	path string
 	cfg  *config
@@ -132,8 +181,10 @@ type janitor struct {
 	// back is new. Only the sweep touches names, sweeps and archives.
 	names  map[string]listedName
 	sweeps uint64 // listings made, which listedName.sweep refers to
-	// archives is the array listedArchives reuses.
+	// archives is the array listedArchives reuses, sizeOf the map sizes
+	// reuses.
 	archives []archiveName
+	sizeOf   map[string]int64
 }
 
 // A listedName is what the janitor knows of a name in the log's directory.
@@ -155,7 +206,9 @@ const (
 	nameTmp // a compressor's temporary file
 )
 
-const tmpSuffix = ".gz.tmp"
+// tmpSuffix ends a compressor's temporary file: the compressed archive's
+// name and this.
+const tmpSuffix = ".tmp"
 
 // listBatch is how many names a listing reads at a time.
 const listBatch = 1024
@@ -348,11 +401,13 @@ func (j *janitor) retain(r *round, count int) []archiveName {
 	// Retention by count alone needs the archives only when there are too
 	// many, which most sweeps do not find: then there is nothing to sort.
 	var archives []archiveName
-	if j.cfg.compress || j.cfg.maxAge > 0 || j.cfg.maxBackups > 0 && count > j.cfg.maxBackups {
+	if j.cfg.compress || j.cfg.maxAge > 0 || j.cfg.maxTotal > 0 || j.cfg.maxBackups > 0 && count > j.cfg.maxBackups {
 		archives = j.listedArchives()
 	}
+	gone := j.cfg.expired(archives, j.cfg.clock())
+	gone = append(gone, j.cfg.overTotal(archives, gone, j.sizes(archives))...)
 	// What is removed here leaves names, so that compression skips it.
-	for _, a := range j.cfg.expired(archives, j.cfg.clock()) {
+	for _, a := range gone {
 		// A fresh archive may still take a late write; it goes next time.
 		name := filepath.Join(j.dir(), a.name)
 		if r.ripe(name) && j.remove(name) {
@@ -362,16 +417,36 @@ func (j *janitor) retain(r *round, count int) []archiveName {
 	return archives
 }
 
+// sizes returns, for WithMaxTotalSize, the size of each of archives: what
+// lstat says for a regular file, 0 for anything else (which retention
+// never deletes).
+func (j *janitor) sizes(archives []archiveName) map[string]int64 {
+	if j.cfg.maxTotal == 0 {
+		return nil
+	}
+	if j.sizeOf == nil {
+		j.sizeOf = make(map[string]int64, len(archives))
+	}
+	clear(j.sizeOf)
+	dir := j.dir()
+	for _, a := range archives {
+		if fi, err := os.Lstat(filepath.Join(dir, a.name)); err == nil && fi.Mode().IsRegular() {
+			j.sizeOf[a.name] = fi.Size()
+		}
+	}
+	return j.sizeOf
+}
+
 // compressAll compresses the ripe archives among archives and reports each
 // to OnRotate. It reports false if the janitor was stopped meanwhile.
 func (j *janitor) compressAll(r *round, archives []archiveName) bool {
 	dir := j.dir()
-	for _, a := range archives {
+	for _, a := range j.cfg.compressible(archives) {
 		if _, ok := j.names[a.name]; a.compressed || !ok {
 			continue
 		}
 		src := filepath.Join(dir, a.name)
-		if _, ok := j.names[a.name+".gz"]; ok {
+		if j.listedCompressed(a.name) {
 			j.removeCompressedSource(src)
 			continue
 		}
@@ -399,13 +474,25 @@ func (j *janitor) compressAll(r *round, archives []archiveName) bool {
 	return true
 }
 
+// listedCompressed reports whether the listing had the archive name
+// compressed too, with any extension the writer recognises.
+func (j *janitor) listedCompressed(name string) bool {
+	for _, ext := range j.cfg.compressedExts() {
+		if _, ok := j.names[name+ext]; ok {
+			return true
+		}
+	}
+	return false
+}
+
 // removeCompressedSource removes src, an archive that is also there
 // compressed: a process compressed it and died before removing the source.
 func (j *janitor) removeCompressedSource(src string) {
 	// Under the rollover lock no rollover can be making an archive of
-	// this name meanwhile: it checks for the .gz under the same lock.
+	// this name meanwhile: it checks for the compressed file under the
+	// same lock.
 	j.underRolloverLock(func() {
-		if _, err := os.Lstat(src + ".gz"); err == nil {
+		if j.cfg.compressedExists(src) {
 			j.remove(src)
 		}
 	})
@@ -508,8 +595,8 @@ func (j *janitor) listedArchives() []archiveName {
 
 // classify tells what name, in the log's directory, is to the janitor.
 func (j *janitor) classify(base, name string) listedName {
-	if strings.HasSuffix(name, tmpSuffix) {
-		if _, ok := j.cfg.parseArchive(base, strings.TrimSuffix(name, ".tmp")); ok {
+	if rest, ok := strings.CutSuffix(name, tmpSuffix); ok {
+		if a, ok := j.cfg.parseArchive(base, rest); ok && a.compressed {
 			return listedName{kind: nameTmp}
 		}
 		return listedName{kind: nameForeign}

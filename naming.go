@@ -37,7 +37,12 @@ func (c *config) parseArchive(base, name string) (archiveName, bool) {
 		return archiveName{}, false
 	}
 	a := archiveName{name: name}
-	rest, a.compressed = strings.CutSuffix(rest, ".gz")
+	for _, ext := range c.compressedExts() {
+		if r, ok := strings.CutSuffix(rest, ext); ok {
+			rest, a.compressed = r, true
+			break
+		}
+	}
 	if p, ok := c.parsePeriod(rest); ok {
 		a.period, a.end = p, c.schedule.next(p, c.loc)
 		return a, true
