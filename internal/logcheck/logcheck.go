@@ -33,9 +33,11 @@ type Report struct {
 	Lost, Duplicated, Torn            int
 	Misplaced, EmptyArchives, BadGzip int
 	TempFiles                         int
-	// Seen counts the records of each writer.
-	Seen     map[int]int
-	Problems []string
+	// Seen counts the records of each writer; First and Last are the
+	// lowest and highest sequence numbers seen of each.
+	Seen        map[int]int
+	First, Last map[int]int
+	Problems    []string
 }
 
 // OK reports whether nothing was lost, duplicated, torn or misplaced.
@@ -64,12 +66,29 @@ type record struct {
 
 var indexSuffix = regexp.MustCompile(`\.[0-9]+$`)
 
+// A Decoder reads back an archive compressed under some extension.
+type Decoder func(io.Reader) (io.ReadCloser, error)
+
+// Gunzip is the Decoder of ".gz".
+func Gunzip(r io.Reader) (io.ReadCloser, error) { return gzip.NewReader(r) }
+
 // Check reads every file of the log at path (path itself and path.*
-// archives, compressed or not; the lock file is skipped). want gives, per
+// archives, gzipped or not; the lock file is skipped). want gives, per
 // writer, how many records it reported written; -1 means the writer was
 // killed, so only the records 0..k it managed to write are required, with
 // no hole. Writers not in want are counted but not required.
 func Check(path string, period Period, want map[int]int) (*Report, error) {
+	return CheckDecoders(path, period, want, nil)
+}
+
+// CheckDecoders is Check for archives compressed under other extensions
+// too: decoders maps each extension (".zst") to its Decoder. ".gz" is
+// gunzipped unless decoders says otherwise.
+func CheckDecoders(path string, period Period, want map[int]int, decoders map[string]Decoder) (*Report, error) {
+	decode := map[string]Decoder{".gz": Gunzip}
+	for ext, d := range decoders {
+		decode[ext] = d
+	}
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."
@@ -78,7 +97,7 @@ func Check(path string, period Period, want map[int]int) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &Report{Seen: map[int]int{}}
+	r := &Report{Seen: map[int]int{}, First: map[int]int{}, Last: map[int]int{}}
 	seen := map[[2]int]int{}
 	for _, e := range entries {
 		name := e.Name()
@@ -95,10 +114,11 @@ func Check(path string, period Period, want map[int]int) (*Report, error) {
 		if name != base {
 			r.Archives++
 			suffix = strings.TrimPrefix(name, base+".")
-			suffix = strings.TrimSuffix(suffix, ".gz")
+			suffix, _ = cutExt(suffix, decode)
 			suffix = indexSuffix.ReplaceAllString(suffix, "")
 		}
-		data, err := readAll(filepath.Join(dir, name))
+		_, d := cutExt(name, decode)
+		data, err := readAll(filepath.Join(dir, name), d)
 		if err != nil {
 			r.BadGzip++
 			r.problem("%s: %v", name, err)
@@ -117,6 +137,12 @@ func Check(path string, period Period, want map[int]int) (*Report, error) {
 				continue
 			}
 			r.Records++
+			if n, ok := r.Seen[*rec.W]; !ok || n == 0 || *rec.Seq < r.First[*rec.W] {
+				r.First[*rec.W] = *rec.Seq
+			}
+			if *rec.Seq > r.Last[*rec.W] {
+				r.Last[*rec.W] = *rec.Seq
+			}
 			r.Seen[*rec.W]++
 			seen[[2]int{*rec.W, *rec.Seq}]++
 			start, pname := period(*rec.WT)
@@ -163,22 +189,39 @@ func Check(path string, period Period, want map[int]int) (*Report, error) {
 	return r, nil
 }
 
-func readAll(path string) ([]byte, error) {
+// cutExt strips from name the extension of a decoder, if it has one, and
+// returns that decoder.
+func cutExt(name string, decode map[string]Decoder) (string, Decoder) {
+	best := ""
+	for ext := range decode {
+		if strings.HasSuffix(name, ext) && len(ext) > len(best) {
+			best = ext
+		}
+	}
+	if best == "" {
+		return name, nil
+	}
+	return strings.TrimSuffix(name, best), decode[best]
+}
+
+// readAll reads the file at path, through decode if it is not nil.
+func readAll(path string, decode Decoder) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	if !strings.HasSuffix(path, ".gz") {
+	if decode == nil {
 		return io.ReadAll(bufio.NewReader(f))
 	}
-	zr, err := gzip.NewReader(f)
+	zr, err := decode(f)
 	if err != nil {
-		return nil, fmt.Errorf("invalid gzip: %w", err)
+		return nil, fmt.Errorf("invalid compressed file: %w", err)
 	}
 	data, err := io.ReadAll(zr)
 	if err != nil {
-		return nil, fmt.Errorf("invalid gzip: %w", err)
+		zr.Close()
+		return nil, fmt.Errorf("invalid compressed file: %w", err)
 	}
 	return data, zr.Close()
 }
