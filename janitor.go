@@ -77,8 +77,9 @@ func sameArchive(a, b archiveName) bool {
 }
 
 // overTotal picks, from the archives that expired leaves, the oldest (by
-// period and index) until the others total at most maxTotal bytes. gone
-// is what expired picked; size gives each archive's size, by name.
+// period and index) until the others total at most maxTotal bytes, and
+// returns them oldest first. gone is what expired picked; size gives each
+// archive's size, by name.
 func (c *config) overTotal(archives, gone []archiveName, size map[string]int64) []archiveName {
 	if c.maxTotal == 0 {
 		return nil
@@ -405,16 +406,31 @@ func (j *janitor) retain(r *round, count int) []archiveName {
 		archives = j.listedArchives()
 	}
 	gone := j.cfg.expired(archives, j.cfg.clock())
-	gone = append(gone, j.cfg.overTotal(archives, gone, j.sizes(archives))...)
-	// What is removed here leaves names, so that compression skips it.
-	for _, a := range gone {
-		// A fresh archive may still take a late write; it goes next time.
-		name := filepath.Join(j.dir(), a.name)
-		if r.ripe(name) && j.remove(name) {
+	j.removeRipe(r, gone, false)
+	// Oldest first, and none newer while an older one must wait for its
+	// grace period: the size limit never leaves a hole in the history.
+	j.removeRipe(r, j.cfg.overTotal(archives, gone, j.sizes(archives)), true)
+	return archives
+}
+
+// removeRipe deletes the archives of list that are ripe; a fresh archive
+// may still take a late write, and goes at a later sweep. With inOrder it
+// stops at the first that is not ripe. What is removed leaves names, so
+// that compression skips it.
+func (j *janitor) removeRipe(r *round, list []archiveName, inOrder bool) {
+	dir := j.dir()
+	for _, a := range list {
+		name := filepath.Join(dir, a.name)
+		if !r.ripe(name) {
+			if inOrder {
+				return
+			}
+			continue
+		}
+		if j.remove(name) {
 			delete(j.names, a.name)
 		}
 	}
-	return archives
 }
 
 // sizes returns, for WithMaxTotalSize, the size of each of archives: what

@@ -302,21 +302,25 @@ func WithMaxAge(d time.Duration) Option {
 // until the archives of this log total at most bytes. Only files whose
 // names this writer's naming produces are counted or deleted, each at its
 // size on disk (the compressed size once compressed); the live file is not
-// counted. It combines with [WithMaxBackups] and [WithMaxAge]: an archive is
-// deleted when any of them says so.
+// counted, nor a compressor's temporary file. It combines with
+// [WithMaxBackups] and [WithMaxAge]: an archive is deleted when any of them
+// says so.
 //
-// The limit is applied by the sweep after each rollover, which never
-// deletes an archive within its grace period (twice [WithReopenCheck], plus
-// the flush interval with [WithBuffer]), since a writer may still append to
-// it; such an archive is deleted by the sweep after its grace period ends,
-// if the limit still requires it. So right after a sweep the archives
-// exceed bytes by at most the archives still in their grace period, those
-// made in roughly the last grace period: a burst of size rollovers can
-// overshoot by what the processes write in that time. Between two sweeps,
-// archives made since the last one add to that.
+// The limit is applied by the sweep after each rollover (and at Open). A
+// sweep never deletes an archive within its grace period (twice
+// [WithReopenCheck], plus the flush interval with [WithBuffer]: a writer
+// may still append to it), and, so as never to leave a hole in the
+// history, deletes nothing newer while an older archive that must go is
+// waiting; it sweeps again when that grace period ends. So right after a
+// sweep the archives can exceed bytes only while the oldest archive the
+// limit would delete is still in its grace period. In a burst of size
+// rollovers, that is the archives made in the last grace period: the total
+// can overshoot bytes by what the processes write in that time, and, until
+// the next sweep, by the archives made since the last one.
 //
-// The cost: one lstat(2) per archive per sweep, on the background
-// goroutine of the process that sweeps.
+// The cost: one lstat(2) per archive per sweep, and a sort of the archives
+// when they are over the limit, on the background goroutine of the process
+// that sweeps.
 func WithMaxTotalSize(bytes int64) Option {
 	return func(c *config) {
 		if bytes <= 0 {
