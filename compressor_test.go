@@ -4,8 +4,10 @@ import (
 	"compress/gzip"
 	"errors"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -256,4 +258,83 @@ func TestCompressorOnRotate(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("the archive was not compressed")
 	}
+}
+
+// TestMultiProcessCompressorSwitch runs processes over a one-second
+// schedule with size rollovers twice: first with gzip, then, as after a
+// restart with a new setting, with the test compressor (.fgz) keeping the
+// two newest archives uncompressed; in each run one process is killed
+// while it compresses, and in the second another one at a random point.
+// The second run must finish what the first left: remove its temporary
+// file, compress its archives.
+// Every record must be in a valid archive (.gz from the first run, .fgz or
+// plain from the second) or the live file, in the file of its period,
+// once; no temporary file of either compressor may be left, no archive may
+// be there twice, and only the two newest may be plain.
+func TestMultiProcessCompressorSwitch(t *testing.T) {
+	if testing.Short() {
+		t.Skip("forks processes for about ten seconds")
+	}
+	skipUnderWine(t, wineAppend)
+	dir := tempDir(t)
+	path := filepath.Join(dir, "error.log")
+	const base = "every=1s,locktimeout=3s,reopen=200ms,maxsize=65536"
+	run := func(opts string, specs []childSpec) map[int]int {
+		start := time.Now().Truncate(time.Second).Add(1200 * time.Millisecond)
+		for i := range specs {
+			specs[i].opts = opts
+		}
+		return runChildren(t, path, start, specs)
+	}
+	// The process killed while it compresses runs alone: in the first run
+	// after the others have closed, so that what it leaves (a temporary
+	// file, archives not compressed) is for the second run to finish; in
+	// the second run first, so that it compresses before the others start,
+	// rather than whichever holds the maintenance lock when an archive
+	// becomes ripe.
+	gzipRun := []childSpec{{id: 20, plan: [][2]int{{2600, 5000}}, hang: "compressing"}}
+	for i := range 4 {
+		gzipRun = append(gzipRun, childSpec{id: i, plan: [][2]int{{0, 2500}}})
+	}
+	want := run(base+",compress=1", gzipRun)
+	if tmps, _ := filepath.Glob(path + ".*.gz.tmp"); len(tmps) != 1 {
+		t.Errorf("the first run left %v, not one .gz.tmp for the second to remove", tmps)
+	}
+	first, window := [][2]int{{0, 3000}}, [][2]int{{1000, 3000}}
+	fgzRun := []childSpec{
+		{id: 21, plan: first, hang: "compressing"},
+		{id: 22, plan: window, killAt: 2100 * time.Millisecond},
+	}
+	for i := range 6 {
+		fgzRun = append(fgzRun, childSpec{id: 10 + i, plan: window})
+	}
+	opts := base + ",compressor=1,keepuncompressed=2"
+	maps.Copy(want, run(opts, fgzRun))
+
+	finalSweep(t, path, func(as []archiveName) bool {
+		slices.SortFunc(as, newestFirst)
+		for i, n := 0, 0; i < len(as); i, n = i+1, n+1 {
+			if i+1 < len(as) && sameArchive(as[i], as[i+1]) {
+				return false // there twice: compression not finished
+			}
+			if as[i].compressed != (n >= 2) {
+				return false
+			}
+		}
+		return true
+	}, childOptions(opts)...)
+
+	rep, err := logcheck.CheckDecoders(path, periodFunc(Every(time.Second), time.UTC), want, fastGzipDecoders)
+	require.NoError(t, err)
+	t.Log(rep)
+	for _, p := range rep.Problems {
+		t.Error(p)
+	}
+	require.True(t, rep.OK(), "records not accounted for: %v", rep)
+	count := map[string]int{}
+	for name := range archiveNames(t, path) {
+		count[filepath.Ext(name)]++
+	}
+	assert.Positive(t, count[".gz"], "archives of the first run: %v", count)
+	assert.Positive(t, count[".fgz"], "archives of the second run: %v", count)
 }
