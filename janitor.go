@@ -79,7 +79,8 @@ func sameArchive(a, b archiveName) bool {
 // overTotal picks, from the archives that expired leaves, the oldest (by
 // period and index) until the others total at most maxTotal bytes, and
 // returns them oldest first. gone is what expired picked; size gives each
-// archive's size, by name.
+// archive's size, by name, and has no entry for what is not a regular file
+// (never deleted, and so never waited for).
 func (c *config) overTotal(archives, gone []archiveName, size map[string]int64) []archiveName {
 	if c.maxTotal == 0 {
 		return nil
@@ -106,7 +107,7 @@ func (c *config) overTotal(archives, gone []archiveName, size map[string]int64) 
 		if total <= c.maxTotal && (i == 0 || !sameArchive(archives[i-1], a)) {
 			break
 		}
-		if !picked[a.name] {
+		if _, ok := size[a.name]; ok && !picked[a.name] {
 			out = append(out, a)
 			total -= size[a.name]
 		}
@@ -433,9 +434,9 @@ func (j *janitor) removeRipe(r *round, list []archiveName, inOrder bool) {
 	}
 }
 
-// sizes returns, for WithMaxTotalSize, the size of each of archives: what
-// lstat says for a regular file, 0 for anything else (which retention
-// never deletes).
+// sizes returns, for WithMaxTotalSize, the size of each of archives that
+// is a regular file, as lstat says; a symbolic link or a directory with an
+// archive's name is left out (retention never deletes it).
 func (j *janitor) sizes(archives []archiveName) map[string]int64 {
 	if j.cfg.maxTotal == 0 {
 		return nil

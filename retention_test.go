@@ -82,12 +82,16 @@ func TestMaxTotalSizeSweep(t *testing.T) {
 	put(".2021-10-10", 400, old)
 	put(".2021-10-11.gz", 400, old)
 	put(".2021-10-12", 400, old)
+	// Not a regular file: neither counted nor deleted, nor waited for.
+	require.NoError(t, os.Mkdir(path+".2021-10-07", 0o755))
 	j := sweepJanitor(t, dir, WithMaxTotalSize(1000), WithReopenCheck(100*time.Millisecond))
 	ours := func() []string {
 		var out []string
-		for name := range files(t, dir) {
-			if _, ok := j.cfg.parseArchive("error.log", name); ok {
-				out = append(out, strings.TrimPrefix(name, "error.log"))
+		entries, err := os.ReadDir(dir)
+		require.NoError(t, err)
+		for _, e := range entries {
+			if _, ok := j.cfg.parseArchive("error.log", e.Name()); ok && !e.IsDir() {
+				out = append(out, strings.TrimPrefix(e.Name(), "error.log"))
 			}
 		}
 		sort.Strings(out)
@@ -113,6 +117,9 @@ func TestMaxTotalSizeSweep(t *testing.T) {
 	j.sweep()
 	assert.Equal(t, []string{".2021-10-12"}, ours(), "the 8th, then the 11th")
 
+	fi, err := os.Lstat(path + ".2021-10-07")
+	require.NoError(t, err)
+	assert.True(t, fi.IsDir())
 	for _, f := range append(foreign, "") {
 		b, err := os.ReadFile(path + f)
 		require.NoError(t, err)
