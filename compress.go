@@ -7,7 +7,203 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
+	"time"
 )
+
+// A Compressor compresses archives; see [WithCompressor]. A few lines
+// plug in any compression library, for example zstd from
+// github.com/klauspost/compress (examples/zstd):
+//
+//	type zstdCompressor struct{}
+//
+//	func (zstdCompressor) Extension() string { return ".zst" }
+//	func (zstdCompressor) NewWriter(w io.Writer) (io.WriteCloser, error) {
+//		return zstd.NewWriter(w)
+//	}
+//
+// Its methods may be called from several goroutines at once (one per
+// Writer that compresses).
+type Compressor interface {
+	// Extension is what a compressed archive's name adds to the archive's
+	// name, with its leading dot: ".zst". It must not change.
+	Extension() string
+	// NewWriter returns a writer that compresses what it is given into w.
+	// Its Close must write everything out to w; it need not close w.
+	NewWriter(w io.Writer) (io.WriteCloser, error)
+}
+
+// GzipCompressor is the built-in gzip compressor at level: from
+// gzip.BestSpeed (1) to gzip.BestCompression (9), gzip.DefaultCompression
+// (-1) or gzip.HuffmanOnly (-2). [WithCompressor] makes Open fail for any
+// other level. Its extension is ".gz".
+func GzipCompressor(level int) Compressor {
+	return gzipCompressor{level: level}
+}
+
+type gzipCompressor struct{ level int }
+
+func (gzipCompressor) Extension() string { return ".gz" }
+
+func (g gzipCompressor) NewWriter(w io.Writer) (io.WriteCloser, error) {
+	return gzip.NewWriterLevel(w, g.level)
+}
+
+// String names it as the code that made it, for option errors.
+func (g gzipCompressor) String() string { return fmt.Sprintf("GzipCompressor(%d)", g.level) }
+
+// compressorName is how an option error names comp.
+func compressorName(comp Compressor) string {
+	if s, ok := comp.(fmt.Stringer); ok {
+		return s.String()
+	}
+	if comp == nil {
+		return "nil"
+	}
+	return fmt.Sprintf("%T", comp)
+}
+
+// checkCompressor finds out at Open what would otherwise fail at the first
+// compression, hours later: a bad extension, a writer that cannot be made.
+func checkCompressor(comp Compressor) error {
+	if comp == nil {
+		return errors.New("a compressor is required")
+	}
+	if err := checkExtension(comp.Extension()); err != nil {
+		return err
+	}
+	zw, err := comp.NewWriter(io.Discard)
+	if err != nil {
+		return err
+	}
+	if zw == nil {
+		return errors.New("NewWriter returned a nil writer")
+	}
+	return zw.Close()
+}
+
+// checkExtension rejects extensions that could make a compressed archive's
+// name collide with another of the writer's names: an archive index (all
+// digits), a temporary file (.tmp), a lock file (.lock), a file elsewhere
+// (a path separator). The suffixes are compared regardless of case, for
+// file systems that ignore it.
+func checkExtension(ext string) error {
+	lower := strings.ToLower(ext)
+	switch {
+	case ext == "":
+		return errors.New("the extension is empty")
+	case ext[0] != '.':
+		return fmt.Errorf("the extension %q does not start with a dot", ext)
+	case strings.ContainsAny(ext, `/\`) || strings.ContainsRune(ext, 0):
+		return fmt.Errorf("the extension %q contains a path separator", ext)
+	case strings.HasSuffix(lower, ".tmp") || strings.HasSuffix(lower, ".lock"):
+		return fmt.Errorf("the extension %q ends like the writer's temporary files (.tmp) or lock files (.lock)", ext)
+	}
+	for part := range strings.SplitSeq(ext[1:], ".") {
+		if !extensionPart(part) {
+			return fmt.Errorf("the extension %q must be a dot and letters, digits, '-', '_' or '+', with dots between parts, no part empty or digits only", ext)
+		}
+	}
+	return nil
+}
+
+// extensionPart reports whether part, between two dots of an extension, is
+// letters, digits, '-', '_' or '+', and not empty or digits only.
+func extensionPart(part string) bool {
+	digits := true
+	for _, r := range part {
+		switch {
+		case r >= '0' && r <= '9':
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r == '-', r == '_', r == '+':
+			digits = false
+		default:
+			return false
+		}
+	}
+	return part != "" && !digits
+}
+
+// defaultExts are the compressed extensions when check has not run.
+var defaultExts = []string{".gz"}
+
+// compressedExts are the extensions of the compressed archives the writer
+// recognises: its compressor's first, then ".gz" (the default), so that
+// archives gzipped before a switch to another compressor are still its
+// own, for retention and for the choice of a free archive name.
+func (c *config) compressedExts() []string {
+	if c.exts == nil {
+		return defaultExts
+	}
+	return c.exts
+}
+
+// compressedExists reports whether the archive name (a path) is there
+// compressed, with any extension the writer recognises.
+func (c *config) compressedExists(name string) bool {
+	for _, ext := range c.compressedExts() {
+		if _, err := os.Lstat(name + ext); err == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// setExtensions fixes compressedExts and checks, on a sample of archive
+// names, that the layout and the extensions leave no name ambiguous: a
+// plain archive must not read as a compressed one nor the other way round,
+// and a temporary file must not read as an archive. Retention deletes what
+// parses, and compression skips what looks compressed.
+func (c *config) setExtensions() error {
+	c.exts = defaultExts
+	if c.compress {
+		if c.compressor == nil {
+			c.compressor = GzipCompressor(gzip.DefaultCompression)
+		}
+		if ext := c.compressor.Extension(); ext != ".gz" {
+			c.exts = []string{ext, ".gz"}
+		}
+	}
+	p := c.schedule.start(time.Date(2021, 10, 18, 12, 0, 0, 0, c.loc), c.loc)
+	for _, ext := range c.exts {
+		for index := range 2 {
+			plain := filepath.Base(c.archiveFile("x.log", p, index))
+			a, ok := c.parseArchive("x.log", plain)
+			z, zok := c.parseArchive("x.log", plain+ext)
+			_, tok := c.parseArchive("x.log", plain+ext+".tmp")
+			if ok && zok && !tok && !a.compressed && z.compressed && a.index == index && z.index == index &&
+				a.period.Equal(p) && z.period.Equal(p) {
+				continue
+			}
+			if ext == ".gz" {
+				return fmt.Errorf("slogrotate: archive layout %q makes the names of plain and gzipped archives ambiguous (%q)", c.layout, plain+ext)
+			}
+			return fmt.Errorf("slogrotate: WithCompressor(%s): the extension %q makes the names of plain and compressed archives ambiguous under the archive layout %q (%q)",
+				compressorName(c.compressor), ext, c.layout, plain+ext)
+		}
+	}
+	return nil
+}
+
+// compressible returns the archives the compression pass may compress:
+// all of them but, with WithKeepUncompressed(n), the newest n (sorting
+// archives to find them).
+func (c *config) compressible(archives []archiveName) []archiveName {
+	if c.keepPlain == 0 {
+		return archives
+	}
+	slices.SortFunc(archives, newestFirst)
+	kept := 0
+	for i, a := range archives {
+		if i == 0 || !sameArchive(archives[i-1], a) {
+			kept++
+		}
+		if kept > c.keepPlain {
+			return archives[i:]
+		}
+	}
+	return nil
+}
 
 var (
 	errGrew = errors.New("the archive grew while it was compressed; trying again later")
@@ -16,9 +212,11 @@ var (
 	errStopped = errors.New("the writer was closed")
 )
 
-// compress writes src.gz and removes src, as the type's comment describes.
+// compress writes src plus the compressor's extension (src.gz) and removes
+// src, as the janitor's comment describes, and returns the path of the
+// compressed file.
 func (j *janitor) compress(src string) (string, error) {
-	dst := src + ".gz"
+	dst := src + j.cfg.compressedExts()[0]
 	tmp := dst + ".tmp"
 	in, err := openNoFollow(src)
 	if err != nil {
@@ -29,46 +227,10 @@ func (j *janitor) compress(src string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("slogrotate: compress: %w", err)
 	}
-	fail := func(err error) (string, error) {
+	if err := j.encode(in, out); err != nil {
 		out.Close()
 		os.Remove(tmp)
 		return "", fmt.Errorf("slogrotate: compress %s: %w", src, err)
-	}
-	zw := gzip.NewWriter(out)
-	buf := make([]byte, 256<<10)
-	var read int64
-	for first := true; ; first = false {
-		select {
-		case <-j.stop:
-			return fail(errStopped)
-		default:
-		}
-		n, rerr := in.Read(buf)
-		if n > 0 {
-			if _, err := zw.Write(buf[:n]); err != nil {
-				return fail(err)
-			}
-			read += int64(n)
-		}
-		if first {
-			reach(stageCompressing)
-		}
-		if rerr == io.EOF {
-			break
-		}
-		if rerr != nil {
-			return fail(rerr)
-		}
-	}
-	if err := zw.Close(); err != nil {
-		return fail(err)
-	}
-	if err := out.Sync(); err != nil {
-		return fail(err)
-	}
-	reach(stageCompressed)
-	if fi, err := in.Stat(); err != nil || fi.Size() != read {
-		return fail(errGrew)
 	}
 	// Windows will not remove a file this process still has open.
 	in.Close()
@@ -76,27 +238,91 @@ func (j *janitor) compress(src string) (string, error) {
 		os.Remove(tmp)
 		return "", fmt.Errorf("slogrotate: compress %s: %w", src, err)
 	}
+	if err := j.publish(src, tmp, dst); err != nil {
+		return "", err
+	}
+	return dst, nil
+}
+
+// encode compresses in into out and syncs out. It fails with errGrew if in
+// grew while it was read: a late writer appended, and the work is redone
+// later.
+func (j *janitor) encode(in, out *os.File) error {
+	zw, err := j.cfg.compressor.NewWriter(out)
+	if err != nil {
+		return err
+	}
+	read, err := j.copyUnlessStopped(zw, in)
+	if err != nil {
+		zw.Close()
+		return err
+	}
+	if err := zw.Close(); err != nil {
+		return err
+	}
+	if err := out.Sync(); err != nil {
+		return err
+	}
+	reach(stageCompressed)
+	if fi, err := in.Stat(); err != nil || fi.Size() != read {
+		return errGrew
+	}
+	return nil
+}
+
+// copyUnlessStopped copies in to w to its end, block by block, and
+// returns how many bytes it read. Between blocks it gives up with
+// errStopped if the janitor is closed, so that Close does not wait for a
+// large archive.
+func (j *janitor) copyUnlessStopped(w io.Writer, in io.Reader) (int64, error) {
+	buf := make([]byte, 256<<10)
+	var read int64
+	for first := true; ; first = false {
+		select {
+		case <-j.stop:
+			return read, errStopped
+		default:
+		}
+		n, rerr := in.Read(buf)
+		if n > 0 {
+			if _, err := w.Write(buf[:n]); err != nil {
+				return read, err
+			}
+			read += int64(n)
+		}
+		if first {
+			reach(stageCompressing)
+		}
+		if rerr == io.EOF {
+			return read, nil
+		}
+		if rerr != nil {
+			return read, rerr
+		}
+	}
+}
+
+// publish renames tmp, the complete compressed file, to dst and removes
+// src, the archive it was made from.
+func (j *janitor) publish(src, tmp, dst string) error {
 	// Between the rename and the removal, src's name is free for a
-	// rollover that has not seen the .gz yet; the rollover lock closes
-	// that window.
-	var err2 error
+	// rollover that has not seen the compressed file yet; the rollover
+	// lock closes that window.
+	var err error
 	locked := j.underRolloverLock(func() {
-		if err := renameNoReplace(tmp, dst); err != nil {
+		if e := renameNoReplace(tmp, dst); e != nil {
 			os.Remove(tmp)
-			err2 = fmt.Errorf("slogrotate: compress: %w", err)
+			err = fmt.Errorf("slogrotate: compress: %w", e)
 			return
 		}
 		syncDir(filepath.Dir(dst))
-		if err := os.Remove(src); err != nil {
-			err2 = fmt.Errorf("slogrotate: compress: remove source: %w", err)
+		if e := os.Remove(src); e != nil {
+			err = fmt.Errorf("slogrotate: compress: remove source: %w", e)
 		}
 	})
 	if !locked {
 		os.Remove(tmp)
-		return "", fmt.Errorf("slogrotate: compress %s: the rollover lock is busy; trying again later", src)
+		return fmt.Errorf("slogrotate: compress %s: the rollover lock is busy; trying again later", src)
 	}
-	if err2 != nil {
-		return "", err2
-	}
-	return dst, nil
+	return err
 }

@@ -104,6 +104,18 @@ func childOptions(spec string) []Option {
 			opts = append(opts, WithMaxBackups(n))
 		case "compress":
 			opts = append(opts, WithCompress())
+		case "compressor": // the test compressor of compressor_test.go
+			opts = append(opts, WithCompressor(fastGzip{}))
+		case "keepuncompressed":
+			n, _ := strconv.Atoi(v)
+			opts = append(opts, WithKeepUncompressed(n))
+		case "maxtotal":
+			n, _ := strconv.ParseInt(v, 10, 64)
+			opts = append(opts, WithMaxTotalSize(n))
+		case "archivedir":
+			opts = append(opts, WithArchiveDir(v))
+		case "keepext":
+			opts = append(opts, WithKeepExtension())
 		case "buffer":
 			n, _ := strconv.Atoi(v)
 			opts = append(opts, WithBuffer(n), WithFlushInterval(50*time.Millisecond))

@@ -16,9 +16,10 @@ import (
 	"github.com/gofrs/flock"
 )
 
-// expired picks, from the archives in dir, those that retention deletes:
-// all but the newest maxBackups, and those whose period ended more than
-// maxAge before now. An archive present both plain and compressed (a
+// expired picks, from the archives in dir, those that retention by count
+// and age deletes (overTotal adds those over WithMaxTotalSize): all but the
+// newest maxBackups, and those whose period ended more than maxAge before
+// now. An archive present both plain and compressed (a
 // compression cut short) counts once, and both files go together.
 func (c *config) expired(archives []archiveName, now time.Time) []archiveName {
 	if c.maxBackups == 0 && c.maxAge == 0 {
@@ -38,29 +39,77 @@ func (c *config) expired(archives []archiveName, now time.Time) []archiveName {
 		}
 		return out
 	}
-	slices.SortFunc(archives, func(a, b archiveName) int {
-		if d := b.period.Compare(a.period); d != 0 {
-			return d
-		}
-		if a.index != b.index {
-			return b.index - a.index
-		}
-		switch {
-		case a.compressed == b.compressed:
-			return 0
-		case a.compressed:
-			return -1
-		}
-		return 1
-	})
+	slices.SortFunc(archives, newestFirst)
 	kept := 0
 	for i, a := range archives {
-		same := i > 0 && archives[i-1].period.Equal(a.period) && archives[i-1].index == a.index
-		if !same {
+		if i == 0 || !sameArchive(archives[i-1], a) {
 			kept++
 		}
 		if kept > c.maxBackups || c.maxAge > 0 && c.tooOld(a, now) {
 			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// newestFirst orders archives by period and index, the newest first, and
+// an archive there twice (a compression cut short) compressed first.
+func newestFirst(a, b archiveName) int {
+	if d := b.period.Compare(a.period); d != 0 {
+		return d
+	}
+	if a.index != b.index {
+		return b.index - a.index
+	}
+	switch {
+	case a.compressed == b.compressed:
+		return 0
+	case a.compressed:
+		return -1
+	}
+	return 1
+}
+
+// sameArchive reports whether a and b are one archive, plain and
+// compressed.
+func sameArchive(a, b archiveName) bool {
+	return a.period.Equal(b.period) && a.index == b.index
+}
+
+// overTotal picks, from the archives that expired leaves, the oldest (by
+// period and index) until the others total at most maxTotal bytes, and
+// returns them oldest first. gone is what expired picked; size gives each
+// archive's size, by name, and has no entry for what is not a regular file
+// (never deleted, and so never waited for).
+func (c *config) overTotal(archives, gone []archiveName, size map[string]int64) []archiveName {
+	if c.maxTotal == 0 {
+		return nil
+	}
+	var total int64
+	for _, a := range archives {
+		total += size[a.name]
+	}
+	for _, a := range gone {
+		total -= size[a.name]
+	}
+	if total <= c.maxTotal {
+		return nil
+	}
+	picked := make(map[string]bool, len(gone))
+	for _, a := range gone {
+		picked[a.name] = true
+	}
+	slices.SortFunc(archives, func(a, b archiveName) int { return newestFirst(b, a) })
+	var out []archiveName
+	for i, a := range archives {
+		// An archive there twice goes as a whole: the second file of the
+		// pair is taken even once the total is reached.
+		if total <= c.maxTotal && (i == 0 || !sameArchive(archives[i-1], a)) {
+			break
+		}
+		if _, ok := size[a.name]; ok && !picked[a.name] {
+			out = append(out, a)
+			total -= size[a.name]
 		}
 	}
 	return out
@@ -103,11 +152,13 @@ func (c *config) tooOld(a archiveName, now time.Time) bool {
 // clock and its write(2) could still append, into a file already removed.
 //
 // Compression is crash-safe and idempotent: the archive is compressed into
-// name.gz.tmp, which is synced and renamed (without replacing) to name.gz,
-// and only then is the source removed. A temporary file found while holding
-// the maintenance lock was left by a process that died; it is removed and
-// the work redone. A source found beside its .gz was compressed by a
-// process that died before removing it; it is removed.
+// name.gz.tmp (name, the compressor's extension, .tmp), which is synced
+// and renamed (without replacing) to name.gz, and only then is the source
+// removed. A temporary file found while holding the maintenance lock was
+// left by a process that died; it is removed and the work redone. A source
+// found beside its .gz (or its compressed file of any extension the writer
+// recognises) was compressed by a process that died before removing it; it
+// is removed.
 type janitor struct {
 	path string
 	cfg  *config
@@ -132,8 +183,10 @@ type janitor struct {
 	// back is new. Only the sweep touches names, sweeps and archives.
 	names  map[string]listedName
 	sweeps uint64 // listings made, which listedName.sweep refers to
-	// archives is the array listedArchives reuses.
+	// archives is the array listedArchives reuses, sizeOf the map sizes
+	// reuses.
 	archives []archiveName
+	sizeOf   map[string]int64
 }
 
 // A listedName is what the janitor knows of a name in the log's directory.
@@ -155,7 +208,9 @@ const (
 	nameTmp // a compressor's temporary file
 )
 
-const tmpSuffix = ".gz.tmp"
+// tmpSuffix ends a compressor's temporary file: the compressed archive's
+// name and this.
+const tmpSuffix = ".tmp"
 
 // listBatch is how many names a listing reads at a time.
 const listBatch = 1024
@@ -236,24 +291,58 @@ func (j *janitor) run() {
 // sweep does one round of maintenance and returns when to look again (0:
 // only when woken).
 func (j *janitor) sweep() time.Duration {
-	ok, err := j.lock.TryLock()
-	if err != nil {
-		j.cfg.onError(fmt.Errorf("slogrotate: lock %s: %w", j.lock.Path(), err))
-		return retryDelay
-	}
-	if !ok {
-		// Another process is sweeping; what it does not cover (an archive
-		// made after it listed the directory) is looked at next time.
-		return j.grace()
+	if ok, again := j.tryLock(); !ok {
+		return again
 	}
 	defer j.lock.Unlock()
 
 	j.awaitRollover()
-	dir, base := j.cfg.archiveDirOf(j.path), filepath.Base(j.path)
-	count, tmps, err := j.list(dir, base)
+	count, err := j.listClean()
 	if err != nil {
-		j.cfg.onError(fmt.Errorf("slogrotate: list %s: %w", dir, err))
+		j.cfg.onError(err)
 		return retryDelay
+	}
+	r := &round{j: j, grace: j.grace()}
+	archives := j.retain(r, count)
+	if j.cfg.compress {
+		if !j.compressAll(r, archives) {
+			return 0
+		}
+		return r.again
+	}
+	j.reportPending(r)
+	return r.again
+}
+
+// tryLock takes the maintenance lock without waiting. If it cannot, it
+// reports when to try again.
+func (j *janitor) tryLock() (ok bool, again time.Duration) {
+	ok, err := j.lock.TryLock()
+	if err != nil {
+		j.cfg.onError(fmt.Errorf("slogrotate: lock %s: %w", j.lock.Path(), err))
+		return false, retryDelay
+	}
+	if !ok {
+		// Another process is sweeping; what it does not cover (an archive
+		// made after it listed the directory) is looked at next time.
+		return false, j.grace()
+	}
+	return true, 0
+}
+
+// dir is the directory the janitor lists: where the archives are.
+func (j *janitor) dir() string {
+	return j.cfg.archiveDirOf(j.path)
+}
+
+// listClean lists the directory into names, removes the temporary files
+// of compressors that died, and returns how many archives it found. It
+// must be called with the maintenance lock held.
+func (j *janitor) listClean() (archives int, err error) {
+	dir := j.dir()
+	count, tmps, err := j.list(dir, filepath.Base(j.path))
+	if err != nil {
+		return 0, fmt.Errorf("slogrotate: list %s: %w", dir, err)
 	}
 	for _, name := range tmps {
 		// Nobody else holds the maintenance lock, so nobody is writing
@@ -262,94 +351,173 @@ func (j *janitor) sweep() time.Duration {
 			delete(j.names, name)
 		}
 	}
+	return count, nil
+}
 
-	var again time.Duration
-	later := func(wait time.Duration) {
-		if again == 0 || wait < again {
-			again = wait
-		}
-	}
-	grace := j.grace()
-	ripe := func(name string) bool {
-		seen, ok := j.names[filepath.Base(name)]
-		if !ok {
-			// Made since the listing, or missed by it (an archive for
-			// OnRotate): its rename may be only just past.
-			later(grace + 10*time.Millisecond)
-			return false
-		}
-		fi, err := os.Lstat(name)
-		if err != nil || !fi.Mode().IsRegular() {
-			return false
-		}
-		last := fi.ModTime()
-		if seen.firstSeen.After(last) {
-			last = seen.firstSeen
-		}
-		if age := time.Since(last); age < grace {
-			later(grace - age + 10*time.Millisecond)
-			return false
-		}
-		return true
-	}
+// A round is what one sweep knows of time: the grace period, and when to
+// look again for the archives it had to leave alone because they were too
+// fresh.
+type round struct {
+	j     *janitor
+	grace time.Duration
+	again time.Duration // 0: only when woken
+}
 
+// later asks for another sweep after wait, if none is due sooner.
+func (r *round) later(wait time.Duration) {
+	if r.again == 0 || wait < r.again {
+		r.again = wait
+	}
+}
+
+// ripe reports whether the archive name (a path) is complete: no writer can
+// append to it any more (see the janitor's comment). If it is not, ripe
+// asks for a sweep once it will be.
+func (r *round) ripe(name string) bool {
+	seen, ok := r.j.names[filepath.Base(name)]
+	if !ok {
+		// Made since the listing, or missed by it (an archive for
+		// OnRotate): its rename may be only just past.
+		r.later(r.grace + 10*time.Millisecond)
+		return false
+	}
+	fi, err := os.Lstat(name)
+	if err != nil || !fi.Mode().IsRegular() {
+		return false
+	}
+	last := fi.ModTime()
+	if seen.firstSeen.After(last) {
+		last = seen.firstSeen
+	}
+	if age := time.Since(last); age < r.grace {
+		r.later(r.grace - age + 10*time.Millisecond)
+		return false
+	}
+	return true
+}
+
+// retain deletes the archives that retention no longer keeps, once they
+// are ripe, and returns the listing's archives for the compression pass
+// (nil if neither retention nor compression needs them).
+func (j *janitor) retain(r *round, count int) []archiveName {
 	// Retention by count alone needs the archives only when there are too
 	// many, which most sweeps do not find: then there is nothing to sort.
 	var archives []archiveName
-	if j.cfg.compress || j.cfg.maxAge > 0 || j.cfg.maxBackups > 0 && count > j.cfg.maxBackups {
+	if j.cfg.compress || j.cfg.maxAge > 0 || j.cfg.maxTotal > 0 || j.cfg.maxBackups > 0 && count > j.cfg.maxBackups {
 		archives = j.listedArchives()
 	}
-	// What is removed here leaves names, so that compression skips it.
-	for _, a := range j.cfg.expired(archives, j.cfg.clock()) {
-		// A fresh archive may still take a late write; it goes next time.
+	gone := j.cfg.expired(archives, j.cfg.clock())
+	j.removeRipe(r, gone, false)
+	// Oldest first, and none newer while an older one must wait for its
+	// grace period: the size limit never leaves a hole in the history.
+	j.removeRipe(r, j.cfg.overTotal(archives, gone, j.sizes(archives)), true)
+	return archives
+}
+
+// removeRipe deletes the archives of list that are ripe; a fresh archive
+// may still take a late write, and goes at a later sweep. With inOrder it
+// stops at the first that is not ripe. What is removed leaves names, so
+// that compression skips it.
+func (j *janitor) removeRipe(r *round, list []archiveName, inOrder bool) {
+	dir := j.dir()
+	for _, a := range list {
 		name := filepath.Join(dir, a.name)
-		if ripe(name) && j.remove(name) {
+		if !r.ripe(name) {
+			if inOrder {
+				return
+			}
+			continue
+		}
+		if j.remove(name) {
 			delete(j.names, a.name)
 		}
 	}
+}
 
-	if j.cfg.compress {
-		for _, a := range archives {
-			if _, ok := j.names[a.name]; a.compressed || !ok {
-				continue
-			}
-			src := filepath.Join(dir, a.name)
-			if _, ok := j.names[a.name+".gz"]; ok {
-				// Compressed by a process that died before removing the
-				// source. Under the rollover lock no rollover can be making
-				// an archive of this name meanwhile: it checks for the .gz
-				// under the same lock.
-				j.underRolloverLock(func() {
-					if _, err := os.Lstat(src + ".gz"); err == nil {
-						j.remove(src)
-					}
-				})
-				continue
-			}
-			if !ripe(src) {
-				continue
-			}
-			select {
-			case <-j.stop:
-				return 0
-			default:
-			}
-			gz, err := j.compress(src)
-			if errors.Is(err, errStopped) {
-				return 0
-			}
-			if err != nil {
-				j.cfg.onError(err)
-				later(retryDelay)
-				continue
-			}
-			if j.cfg.onRotate != nil {
-				j.cfg.onRotate(gz)
-			}
-		}
-		return again
+// sizes returns, for WithMaxTotalSize, the size of each of archives that
+// is a regular file, as lstat says; a symbolic link or a directory with an
+// archive's name is left out (retention never deletes it).
+func (j *janitor) sizes(archives []archiveName) map[string]int64 {
+	if j.cfg.maxTotal == 0 {
+		return nil
 	}
+	if j.sizeOf == nil {
+		j.sizeOf = make(map[string]int64, len(archives))
+	}
+	clear(j.sizeOf)
+	dir := j.dir()
+	for _, a := range archives {
+		if fi, err := os.Lstat(filepath.Join(dir, a.name)); err == nil && fi.Mode().IsRegular() {
+			j.sizeOf[a.name] = fi.Size()
+		}
+	}
+	return j.sizeOf
+}
 
+// compressAll compresses the ripe archives among archives and reports each
+// to OnRotate. It reports false if the janitor was stopped meanwhile.
+func (j *janitor) compressAll(r *round, archives []archiveName) bool {
+	dir := j.dir()
+	for _, a := range j.cfg.compressible(archives) {
+		if _, ok := j.names[a.name]; a.compressed || !ok {
+			continue
+		}
+		src := filepath.Join(dir, a.name)
+		if j.listedCompressed(a.name) {
+			j.removeCompressedSource(src)
+			continue
+		}
+		if !r.ripe(src) {
+			continue
+		}
+		select {
+		case <-j.stop:
+			return false
+		default:
+		}
+		gz, err := j.compress(src)
+		if errors.Is(err, errStopped) {
+			return false
+		}
+		if err != nil {
+			j.cfg.onError(err)
+			r.later(retryDelay)
+			continue
+		}
+		if j.cfg.onRotate != nil {
+			j.cfg.onRotate(gz)
+		}
+	}
+	return true
+}
+
+// listedCompressed reports whether the listing had the archive name
+// compressed too, with any extension the writer recognises.
+func (j *janitor) listedCompressed(name string) bool {
+	for _, ext := range j.cfg.compressedExts() {
+		if _, ok := j.names[name+ext]; ok {
+			return true
+		}
+	}
+	return false
+}
+
+// removeCompressedSource removes src, an archive that is also there
+// compressed: a process compressed it and died before removing the source.
+func (j *janitor) removeCompressedSource(src string) {
+	// Under the rollover lock no rollover can be making an archive of
+	// this name meanwhile: it checks for the compressed file under the
+	// same lock.
+	j.underRolloverLock(func() {
+		if j.cfg.compressedExists(src) {
+			j.remove(src)
+		}
+	})
+}
+
+// reportPending calls OnRotate, without compression, for the archives this
+// process made that are now ripe; the others wait for a later sweep.
+func (j *janitor) reportPending(r *round) {
 	j.mu.Lock()
 	pending := j.pending
 	j.pending = nil
@@ -358,7 +526,7 @@ func (j *janitor) sweep() time.Duration {
 		if _, err := os.Lstat(name); err != nil {
 			continue // deleted by retention already
 		}
-		if !ripe(name) {
+		if !r.ripe(name) {
 			j.mu.Lock()
 			j.pending = append(j.pending, pending[i])
 			j.mu.Unlock()
@@ -366,7 +534,6 @@ func (j *janitor) sweep() time.Duration {
 		}
 		j.cfg.onRotate(name)
 	}
-	return again
 }
 
 // list reads the log's directory into names and returns how many archives
@@ -446,8 +613,8 @@ func (j *janitor) listedArchives() []archiveName {
 
 // classify tells what name, in the log's directory, is to the janitor.
 func (j *janitor) classify(base, name string) listedName {
-	if strings.HasSuffix(name, tmpSuffix) {
-		if _, ok := j.cfg.parseArchive(base, strings.TrimSuffix(name, ".tmp")); ok {
+	if rest, ok := strings.CutSuffix(name, tmpSuffix); ok {
+		if a, ok := j.cfg.parseArchive(base, rest); ok && a.compressed {
 			return listedName{kind: nameTmp}
 		}
 		return listedName{kind: nameForeign}

@@ -95,7 +95,7 @@ func TestCompressionSeesLateAppend(t *testing.T) {
 	assert.NoError(t, err, "the source is kept")
 	_, err = os.Stat(src + ".gz")
 	assert.ErrorIs(t, err, os.ErrNotExist)
-	_, err = os.Stat(src + tmpSuffix)
+	_, err = os.Stat(src + ".gz.tmp")
 	assert.ErrorIs(t, err, os.ErrNotExist)
 	testHook = nil
 	gz, err := j.compress(src)

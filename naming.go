@@ -63,7 +63,13 @@ func (c *config) archiveFile(path string, period time.Time, index int) string {
 func (c *config) parseArchive(base, name string) (archiveName, bool) {
 	stem, ext := c.nameParts(base)
 	a := archiveName{name: name}
-	rest, compressed := strings.CutSuffix(name, ".gz")
+	rest := name
+	for _, z := range c.compressedExts() {
+		if r, ok := strings.CutSuffix(rest, z); ok {
+			rest, a.compressed = r, true
+			break
+		}
+	}
 	rest, ok := strings.CutSuffix(rest, ext)
 	if !ok {
 		return archiveName{}, false
@@ -71,7 +77,6 @@ func (c *config) parseArchive(base, name string) (archiveName, bool) {
 	if rest, ok = strings.CutPrefix(rest, stem+"."); !ok {
 		return archiveName{}, false
 	}
-	a.compressed = compressed
 	// The layout may itself end in dot and digits: the whole text as a
 	// period first, then a period and an index.
 	p, ok := c.parsePeriod(rest)

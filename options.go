@@ -1,6 +1,7 @@
 package slogrotate
 
 import (
+	"compress/gzip"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -91,7 +92,11 @@ type config struct {
 	maxSize      int64
 	maxBackups   int
 	maxAge       time.Duration
+	maxTotal     int64
 	compress     bool
+	compressor   Compressor // when compress
+	keepPlain    int        // WithKeepUncompressed
+	exts         []string   // see compressedExts; set by check
 	onRotate     func(archive string)
 	bufSize      int
 	flushEvery   time.Duration
@@ -343,20 +348,101 @@ func WithMaxAge(d time.Duration) Option {
 	}
 }
 
+// WithMaxTotalSize deletes the oldest archives (by period, then index)
+// until the archives of this log total at most bytes. Only files whose
+// names this writer's naming produces are counted or deleted, each at its
+// size on disk (the compressed size once compressed); the live file is not
+// counted, nor a compressor's temporary file. It combines with
+// [WithMaxBackups] and [WithMaxAge]: an archive is deleted when any of them
+// says so.
+//
+// The limit is applied by the sweep after each rollover (and at Open). A
+// sweep never deletes an archive within its grace period (twice
+// [WithReopenCheck], plus the flush interval with [WithBuffer]: a writer
+// may still append to it), and, so as never to leave a hole in the
+// history, deletes nothing newer while an older archive that must go is
+// waiting; it sweeps again when that grace period ends. So right after a
+// sweep the archives can exceed bytes only while the oldest archive the
+// limit would delete is still in its grace period. In a burst of size
+// rollovers, that is the archives made in the last grace period: the total
+// can overshoot bytes by what the processes write in that time, and, until
+// the next sweep, by the archives made since the last one.
+//
+// The cost: one lstat(2) per archive per sweep, and a sort of the archives
+// when they are over the limit, on the background goroutine of the process
+// that sweeps.
+func WithMaxTotalSize(bytes int64) Option {
+	return func(c *config) {
+		if bytes <= 0 {
+			c.fail("WithMaxTotalSize(%d): the size must be positive", bytes)
+			return
+		}
+		c.maxTotal = bytes
+	}
+}
+
 // WithCompress gzips archives, in the background, once no writer can still
 // append to them (the rule and why it holds are in janitor.go). One
 // process at a time compresses; a compression cut short by a crash is
-// redone by the next process that looks.
+// redone by the next process that looks. It is
+// WithCompressor(GzipCompressor(gzip.DefaultCompression)).
 func WithCompress() Option {
-	return func(c *config) { c.compress = true }
+	return WithCompressor(GzipCompressor(gzip.DefaultCompression))
+}
+
+// WithCompressor compresses archives with c, as [WithCompress] does with
+// gzip: a compressed archive is named with c's extension appended
+// (error.log.2021-10-18.zst). Archives already compressed with gzip (.gz)
+// still count as archives, for retention and for the choice of a free
+// archive name, so a switch from gzip to another compressor keeps them
+// under the same rules; archives of any other earlier compressor do not.
+// Every process writing one log must use the same compressor: a process
+// does not recognise the extensions of the others.
+//
+// Open fails if c is nil, if its extension is not a dot followed by
+// letters, digits, '-', '_' or '+' (with more dots between parts, none of
+// them digits only, which archive indexes use), if it ends in ".tmp" or
+// ".lock" (the writer's temporary and lock files), if it makes the names of
+// compressed and plain archives ambiguous under the archive layout, or if
+// c.NewWriter fails. Open calls NewWriter once to find out.
+//
+// The cost is the compressor's: CPU and memory on one background goroutine,
+// in one process at a time.
+func WithCompressor(comp Compressor) Option {
+	return func(c *config) {
+		if err := checkCompressor(comp); err != nil {
+			c.fail("WithCompressor(%s): %w", compressorName(comp), err)
+			return
+		}
+		c.compress, c.compressor = true, comp
+	}
+}
+
+// WithKeepUncompressed leaves the newest n archives (by period, then index)
+// uncompressed, as logrotate's delaycompress does, so that the most recent
+// ones can be read with ordinary tools; older archives are compressed as
+// usual. It has no effect without [WithCompress] or [WithCompressor], and
+// n = 0 (the default) compresses every archive once complete. With
+// [WithOnRotate], an archive is reported once compressed, so only when it
+// is no longer among the newest n, and not at all if retention deletes it
+// first. The cost: the sweep sorts the archives, n log n in their number.
+func WithKeepUncompressed(n int) Option {
+	return func(c *config) {
+		if n < 0 {
+			c.fail("WithKeepUncompressed(%d): the count must not be negative", n)
+			return
+		}
+		c.keepPlain = n
+	}
 }
 
 // WithOnRotate calls f with the path of each archive once it is complete:
 // after the grace period in which late writes may still arrive, and after
-// compression if it is on (the path then ends in .gz). f runs on a
-// background goroutine of the process that made the archive complete, never
-// on the write path; it may log, even through this Writer. It is meant for
-// uploading or indexing archives.
+// compression if it is on (the path then ends in the compressor's
+// extension, .gz by default). f runs on a background goroutine of the
+// process that made the archive complete, never on the write path; it may
+// log, even through this Writer. It is meant for uploading or indexing
+// archives.
 //
 // Without compression, the archives waiting for their grace period are
 // known only to the process that made them: one that closes or dies within
@@ -381,6 +467,9 @@ func (c *config) check(path string) error {
 		c.layout = c.schedule.Layout()
 	}
 	if err := checkLayout(c.layout, c.schedule); err != nil {
+		return invalidOption(err)
+	}
+	if err := c.setExtensions(); err != nil {
 		return invalidOption(err)
 	}
 	if c.lockPath == "" {

@@ -418,7 +418,7 @@ func (w *Writer) reopen() error {
 func (w *Writer) archive(period time.Time, next int, id fileID) (index int, err error) {
 	for i := next; ; i++ {
 		name := w.cfg.archiveFile(w.path, period, i)
-		if _, err := os.Lstat(name + ".gz"); err == nil {
+		if w.cfg.compressedExists(name) {
 			continue
 		}
 		err := renameNoReplace(w.path, name)

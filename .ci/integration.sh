@@ -4,11 +4,12 @@
 # The integration tests against the real programs a shared log lives with
 # (issue 5): Debian's logrotate, GNU tail -F, the OpenTelemetry Collector's
 # file consumer (module integration/), and zap, zerolog, log and slog
-# writing into one file (module examples/loggers/).
+# writing into one file (module examples/loggers/); and zstd plugged in as
+# the compressor (module examples/zstd/).
 #
 # Installs logrotate with apt-get if it is missing (GNU tail comes with
 # coreutils), then runs the tests: the root module's (TestLogrotate,
-# TestTailFollower, the signal tests) and the two nested modules'.
+# TestTailFollower, the signal tests) and the nested modules'.
 #   install  only installs (for a CI that runs the root module's tests
 #            itself, e.g. with -race: run this before them)
 #   modules  only runs the nested modules' tests (installs nothing)
@@ -49,5 +50,7 @@ if [ "$mode" = all ]; then
 fi
 # Other loggers into one file (its own module: zap, zerolog).
 (cd examples/loggers && go vet ./... && go test -count=1 -timeout 5m ./...)
+# A compressor other than gzip: zstd (its own module: klauspost/compress).
+(cd examples/zstd && go vet ./... && go test -count=1 -timeout 5m ./...)
 # The OpenTelemetry Collector's file consumer (its own module: a large graph).
 (cd integration && go vet ./... && go test -count=1 -timeout 5m ./...)

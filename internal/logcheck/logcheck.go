@@ -155,37 +155,66 @@ func ParseFile(name string, data []byte) *File {
 	return f
 }
 
+// A Decoder reads back an archive compressed under some extension.
+type Decoder func(io.Reader) (io.ReadCloser, error)
+
+// Gunzip is the Decoder of ".gz".
+func Gunzip(r io.Reader) (io.ReadCloser, error) { return gzip.NewReader(r) }
+
+// Decoders maps the extensions of compressed archives (".zst") to their
+// Decoder. A nil Decoders reads ".gz" only.
+type Decoders map[string]Decoder
+
+// find returns the extension of name that d decodes, the longest if more
+// than one, and its Decoder.
+func (d Decoders) find(name string) (string, Decoder) {
+	if d == nil {
+		d = Decoders{".gz": Gunzip}
+	}
+	best := ""
+	for ext := range d {
+		if strings.HasSuffix(name, ext) && len(ext) > len(best) {
+			best = ext
+		}
+	}
+	return best, d[best]
+}
+
 // ReadFile reads and parses the file at path, gunzipping it if its name
 // ends in .gz; a .gz that is not valid gzip is an error that says so.
-func ReadFile(path string) (*File, error) {
-	data, err := readAll(path)
+func ReadFile(path string) (*File, error) { return readFile(path, nil) }
+
+func readFile(path string, d Decoders) (*File, error) {
+	ext, decode := d.find(path)
+	data, err := readAll(path, decode)
 	if err != nil {
 		return nil, err
 	}
 	f := ParseFile(path, data)
-	f.Gz = strings.HasSuffix(path, ".gz")
+	f.Gz = ext != ""
 	return f, nil
 }
 
-func readAll(path string) ([]byte, error) {
+// readAll reads the file at path, through decode if it is not nil.
+func readAll(path string, decode Decoder) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	if !strings.HasSuffix(path, ".gz") {
+	if decode == nil {
 		return io.ReadAll(bufio.NewReader(f))
 	}
-	zr, err := gzip.NewReader(bufio.NewReader(f))
+	zr, err := decode(bufio.NewReader(f))
 	if err != nil {
-		return nil, fmt.Errorf("%s: invalid gzip: %w", filepath.Base(path), err)
+		return nil, fmt.Errorf("%s: invalid compressed file: %w", filepath.Base(path), err)
 	}
 	data, err := io.ReadAll(zr)
-	if err == nil {
-		err = zr.Close()
+	if cerr := zr.Close(); err == nil {
+		err = cerr
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%s: invalid gzip: %w", filepath.Base(path), err)
+		return nil, fmt.Errorf("%s: invalid compressed file: %w", filepath.Base(path), err)
 	}
 	return data, nil
 }
@@ -206,6 +235,7 @@ type Report struct {
 	EmptyArchives, BadGzip, TempFiles int
 	Unexpected                        int // records of no writer the accounting knows, or beyond the count it reported
 	Seen                              map[int]int
+	First, Last                       map[int]int      // the lowest and highest sequence number seen of each writer
 	ByFile                            map[string]*File // by base name
 	ByKey                             map[Key][]Place
 	Problems                          []string
@@ -275,11 +305,16 @@ func (r *Report) Names() []string {
 // files (*.tmp*) counted and not read. Torn lines, invalid .gz files and
 // temporary files are problems.
 func ScanDir(dir string, skip func(name string) bool) (*Report, error) {
+	return scanDir(dir, skip, nil)
+}
+
+func scanDir(dir string, skip func(name string) bool, d Decoders) (*Report, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, err
 	}
-	r := &Report{Dir: dir, Seen: map[int]int{}, ByFile: map[string]*File{}, ByKey: map[Key][]Place{}, Fragments: map[int]int{}}
+	r := &Report{Dir: dir, Seen: map[int]int{}, First: map[int]int{}, Last: map[int]int{},
+		ByFile: map[string]*File{}, ByKey: map[Key][]Place{}, Fragments: map[int]int{}}
 	for _, e := range entries {
 		name := e.Name()
 		if !e.Type().IsRegular() || strings.HasSuffix(name, ".lock") || skip != nil && skip(name) {
@@ -291,10 +326,10 @@ func ScanDir(dir string, skip func(name string) bool) (*Report, error) {
 			continue
 		}
 		r.Files++
-		if strings.HasSuffix(name, ".gz") {
+		f, err := readFile(filepath.Join(dir, name), d)
+		if f != nil && f.Gz || err != nil {
 			r.Gz++
 		}
-		f, err := ReadFile(filepath.Join(dir, name))
 		if err != nil {
 			r.BadGzip++
 			r.Problem("%v", err)
@@ -315,12 +350,14 @@ func ScanDir(dir string, skip func(name string) bool) (*Report, error) {
 // ScanLog reads the files of the log at path: path itself and every
 // path.* in its directory, as ScanDir does. Every file but path counts as
 // an archive.
-func ScanLog(path string) (*Report, error) {
+func ScanLog(path string) (*Report, error) { return scanLog(path, nil) }
+
+func scanLog(path string, d Decoders) (*Report, error) {
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."
 	}
-	r, err := ScanDir(dir, func(name string) bool { return name != base && !strings.HasPrefix(name, base+".") })
+	r, err := scanDir(dir, func(name string) bool { return name != base && !strings.HasPrefix(name, base+".") }, d)
 	if err != nil {
 		return nil, err
 	}
@@ -348,6 +385,10 @@ func (r *Report) add(f *File) {
 		r.Problem("%s", t)
 	}
 	for i, rec := range f.Records {
+		if first, ok := r.First[rec.W]; !ok || rec.Seq < first {
+			r.First[rec.W] = rec.Seq
+		}
+		r.Last[rec.W] = max(r.Last[rec.W], rec.Seq)
 		r.Seen[rec.W]++
 		r.ByKey[rec.Key()] = append(r.ByKey[rec.Key()], f.Places[i])
 	}
@@ -453,12 +494,17 @@ var indexSuffix = regexp.MustCompile(`\.[0-9]+$`)
 // live file is base: base.<period>[.<index>][.gz]. It is the naming the
 // tests' writers use.
 func ArchivePeriod(base string) func(name string) (string, bool) {
+	return archivePeriod(base, nil)
+}
+
+func archivePeriod(base string, d Decoders) func(name string) (string, bool) {
 	return func(name string) (string, bool) {
 		rest, ok := strings.CutPrefix(name, base+".")
 		if !ok {
 			return "", false
 		}
-		rest = strings.TrimSuffix(rest, ".gz")
+		ext, _ := d.find(rest)
+		rest = strings.TrimSuffix(rest, ext)
 		return indexSuffix.ReplaceAllString(rest, ""), true
 	}
 }
@@ -514,7 +560,13 @@ func (r *Report) CheckPeriods(live string, period Period, archive func(name stri
 // blank, no archive empty, no .gz invalid and no temporary file left.
 // Report.OK tells whether all holds; blank lines are problems here.
 func Check(path string, period Period, want map[int]int) (*Report, error) {
-	r, err := ScanLog(path)
+	return CheckDecoders(path, period, want, nil)
+}
+
+// CheckDecoders is Check for archives compressed under other extensions
+// too (d, with ".gz" in it if gzip is wanted as well).
+func CheckDecoders(path string, period Period, want map[int]int, d Decoders) (*Report, error) {
+	r, err := scanLog(path, d)
 	if err != nil {
 		return nil, err
 	}
@@ -524,7 +576,7 @@ func Check(path string, period Period, want map[int]int) (*Report, error) {
 			r.Problem("%s: %d blank lines (a record cut short)", name, f.Blank)
 		}
 	}
-	r.CheckPeriods(base, period, nil)
+	r.CheckPeriods(base, period, archivePeriod(base, d))
 	r.AccountAll(want)
 	return r, nil
 }
