@@ -37,3 +37,11 @@ var blankFragment = blankTail
 // signalHook, if set, is called after each signal HandleSignals acted on,
 // with the error the action returned (nil if it succeeded).
 var signalHook func(sig os.Signal, err error)
+
+// testSerializeAppends is set only by the Windows test binary
+// (windows_test.go), only under Wine, and only for the tests that say so:
+// Wine 8.0 does not make concurrent appends from several processes atomic,
+// as Windows does, so to run the multi-process tests at all there, every
+// append is made under a LockFileEx lock on the whole file (writeRecord in
+// sys_windows.go).
+var testSerializeAppends bool

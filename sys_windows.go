@@ -191,7 +191,7 @@ const lockFileFlag = os.O_RDWR | os.O_CREATE | windows.O_FILE_FLAG_OPEN_REPARSE_
 func writeRecord(fd uintptr, p []byte) (int, error) {
 	h := windows.Handle(fd)
 	if testSerializeAppends {
-		// Test builds under Wine only; see the variable.
+		// Test builds under Wine only; see the seam.
 		ov := new(windows.Overlapped)
 		if err := windows.LockFileEx(h, windows.LOCKFILE_EXCLUSIVE_LOCK, 0, ^uint32(0), ^uint32(0), ov); err != nil {
 			return 0, err
@@ -202,13 +202,6 @@ func writeRecord(fd uintptr, p []byte) (int, error) {
 	err := windows.WriteFile(h, p, &n, nil)
 	return int(n), err
 }
-
-// testSerializeAppends is set only by the test binary (windows_test.go),
-// only under Wine, and only for the tests that say so: Wine 8.0 does not
-// make concurrent appends from several processes atomic, as Windows does,
-// so to run the multi-process tests at all there, every append is made
-// under a LockFileEx lock on the whole file.
-var testSerializeAppends bool
 
 // renameRetries is how often renameNoReplace tries again after a sharing
 // violation, waiting 1, 2, 4 and 8 ms: about 15 ms in all, well inside the
