@@ -29,10 +29,10 @@ import (
 // The cost: a process that crashes loses the records still in its buffer,
 // at most one flush interval's worth of records below the flush level. Use
 // it where that is acceptable. size must be between 1 and MaxRecordSize.
-// Each batch's write(2) has a fixed cost, so small buffers save less: with
-// 150-byte records on ext4, a 4 KiB buffer cost twice as much per record as
-// a 64 KiB one, and 256 KiB 15% less than 64 KiB (BenchmarkBufferSize in
-// the benchmarks module).
+// Each batch's write(2) has a fixed cost, so small buffers save less; 64 KiB
+// is a good size for records of a few hundred bytes (BenchmarkBufferSize in
+// the benchmarks module measures the others; docs/performance.md has the
+// figures).
 func WithBuffer(size int) Option {
 	return func(c *config) {
 		if size <= 0 || size > MaxRecordSize {

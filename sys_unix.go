@@ -276,9 +276,9 @@ func overwrite(fd uintptr, p []byte, off int64) error {
 const chunkAlign = 4096
 
 // minLookedAt is the smallest unbuffered record after which the writer
-// looks for a fragment. The look costs an lseek(2) per write (about 150 ns
-// here, 5% of a 4 KiB write(2)) and, once in 4096 writes, a pread(2); for
-// smaller records that would add a quarter to the cost of each write.
+// looks for a fragment. The look costs an lseek(2) per write and, once in
+// 4096 writes, a pread(2): small next to a write(2) of 4 KiB, but a large
+// part of the cost of a small record's (docs/failure.md has the figures).
 const minLookedAt = 4 << 10
 
 // endFragmentBefore ends the line of a fragment just before rec, which
