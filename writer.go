@@ -190,9 +190,9 @@ func (w *Writer) Write(p []byte) (int, error) {
 
 // now is the time a write is placed by. With the default clock on Linux
 // it is the last full reading of time.Now (the epoch) plus the monotonic
-// time elapsed since: one clock read instead of time.Now's two, a sixth of
-// what a buffered write costs (docs/performance.md). The two clocks advance at the same
-// rate (monotonicFollowsWall); they part only when the wall clock is
+// time elapsed since: one clock read instead of time.Now's two, on the path
+// of every record. The two clocks advance at the same rate
+// (monotonicFollowsWall); they part only when the wall clock is
 // stepped or the machine sleeps, so the epoch is renewed after epochLife,
 // and nothing is decided on a derived time: one at or past the deadline is
 // replaced by a full reading.
