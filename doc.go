@@ -9,7 +9,9 @@
 //
 //   - Each record is appended with one write(2) on an O_APPEND descriptor,
 //     so records from different processes never interleave. The write path
-//     takes no file lock and makes no other system call.
+//     takes no file lock; a small record costs no other system call (a
+//     batch, or a record of 4 KiB or more, one lseek(2) to make sure that
+//     a write another process was killed in the middle of ends its line).
 //   - A rollover happens under an advisory lock on a separate lock file,
 //     taken only when a period ends (or the file must be reopened), never
 //     per record.
