@@ -186,7 +186,7 @@ func ReadFile(path string) (*File, error) { return readFile(path, nil) }
 
 func readFile(path string, d Decoders) (*File, error) {
 	ext, decode := d.find(path)
-	data, err := readAll(path, decode)
+	data, err := readAll(path, ext, decode)
 	if err != nil {
 		return nil, err
 	}
@@ -195,8 +195,9 @@ func readFile(path string, d Decoders) (*File, error) {
 	return f, nil
 }
 
-// readAll reads the file at path, through decode if it is not nil.
-func readAll(path string, decode Decoder) ([]byte, error) {
+// readAll reads the file at path, through decode if it is not nil (for
+// the compressed extension ext).
+func readAll(path, ext string, decode Decoder) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -205,16 +206,20 @@ func readAll(path string, decode Decoder) ([]byte, error) {
 	if decode == nil {
 		return io.ReadAll(bufio.NewReader(f))
 	}
+	what := "invalid " + strings.TrimPrefix(ext, ".") + " file"
+	if ext == ".gz" {
+		what = "invalid gzip"
+	}
 	zr, err := decode(bufio.NewReader(f))
 	if err != nil {
-		return nil, fmt.Errorf("%s: invalid compressed file: %w", filepath.Base(path), err)
+		return nil, fmt.Errorf("%s: %s: %w", filepath.Base(path), what, err)
 	}
 	data, err := io.ReadAll(zr)
 	if cerr := zr.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%s: invalid compressed file: %w", filepath.Base(path), err)
+		return nil, fmt.Errorf("%s: %s: %w", filepath.Base(path), what, err)
 	}
 	return data, nil
 }
