@@ -24,6 +24,30 @@ func TestArchiveDirOnAnotherFileSystem(t *testing.T) {
 	assert.ErrorContains(t, err, "another file system")
 }
 
+// A bind mount has the log's file system, but rename(2) does not cross
+// mounts either: Open refuses it too.
+func TestArchiveDirOnABindMount(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to bind-mount a directory")
+	}
+	dir := tempDir(t)
+	real, bound := filepath.Join(dir, "real"), filepath.Join(dir, "bound")
+	require.NoError(t, os.Mkdir(real, 0o755))
+	require.NoError(t, os.Mkdir(bound, 0o755))
+	if err := syscall.Mount(real, bound, "", syscall.MS_BIND, ""); err != nil {
+		t.Skipf("cannot bind-mount here (%v)", err)
+	}
+	t.Cleanup(func() { syscall.Unmount(bound, syscall.MNT_DETACH) })
+	_, err := Open(filepath.Join(dir, "error.log"), WithArchiveDir(bound))
+	assert.ErrorContains(t, err, "WithArchiveDir")
+	assert.ErrorIs(t, err, ErrInvalidOption)
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	for _, e := range entries {
+		assert.NotContains(t, e.Name(), "probe", "the probe file was left")
+	}
+}
+
 // A file system mounted over the archive directory after Open: the
 // rollover's rename fails with EXDEV, which is reported, and the writer
 // writes on into the live file; once the mount is gone, the next retry

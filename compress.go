@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -141,12 +142,19 @@ func (c *config) compressedExts() []string {
 // compressedExists reports whether the archive name (a path) is there
 // compressed, with any extension the writer recognises.
 func (c *config) compressedExists(name string) bool {
+	_, ok := c.compressedOf(name)
+	return ok
+}
+
+// compressedOf returns what is known of the compressed form of the
+// archive name, under any known extension, if there is one.
+func (c *config) compressedOf(name string) (fs.FileInfo, bool) {
 	for _, ext := range c.compressedExts() {
-		if _, err := os.Lstat(name + ext); err == nil {
-			return true
+		if fi, err := os.Lstat(name + ext); err == nil {
+			return fi, true
 		}
 	}
-	return false
+	return nil, false
 }
 
 // setExtensions fixes compressedExts and checks, on a sample of archive
@@ -154,7 +162,7 @@ func (c *config) compressedExists(name string) bool {
 // plain archive must not read as a compressed one nor the other way round,
 // and a temporary file must not read as an archive. Retention deletes what
 // parses, and compression skips what looks compressed.
-func (c *config) setExtensions() error {
+func (c *config) setExtensions(base string) error {
 	c.exts = defaultExts
 	if c.compress {
 		if c.compressor == nil {
@@ -167,16 +175,19 @@ func (c *config) setExtensions() error {
 	p := c.schedule.start(time.Date(2021, 10, 18, 12, 0, 0, 0, c.loc), c.loc)
 	for _, ext := range c.exts {
 		for index := range 2 {
-			plain := filepath.Base(c.archiveFile("x.log", p, index))
-			a, ok := c.parseArchive("x.log", plain)
-			z, zok := c.parseArchive("x.log", plain+ext)
-			_, tok := c.parseArchive("x.log", plain+ext+".tmp")
+			plain := filepath.Base(c.archiveFile(base, p, index))
+			a, ok := c.parseArchive(base, plain)
+			z, zok := c.parseArchive(base, plain+ext)
+			_, tok := c.parseArchive(base, plain+ext+".tmp")
 			if ok && zok && !tok && !a.compressed && z.compressed && a.index == index && z.index == index &&
-				a.period.Equal(p) && z.period.Equal(p) {
+				a.period.Equal(p) && z.period.Equal(p) && !strings.HasSuffix(plain, tmpSuffix) {
 				continue
 			}
+			if c.keepExt {
+				return fmt.Errorf("slogrotate: WithKeepExtension: the extension of %s makes the names of its archives ambiguous (%q, %q)", base, plain, plain+ext)
+			}
 			if ext == ".gz" {
-				return fmt.Errorf("slogrotate: archive layout %q makes the names of plain and gzipped archives ambiguous (%q)", c.layout, plain+ext)
+				return fmt.Errorf("slogrotate: WithArchiveLayout(%q): the layout makes the names of plain and gzipped archives ambiguous (%q)", c.layout, plain+ext)
 			}
 			return fmt.Errorf("slogrotate: WithCompressor(%s): the extension %q makes the names of plain and compressed archives ambiguous under the archive layout %q (%q)",
 				compressorName(c.compressor), ext, c.layout, plain+ext)
@@ -304,25 +315,29 @@ func (j *janitor) copyUnlessStopped(w io.Writer, in io.Reader) (int64, error) {
 
 // publish renames tmp, the complete compressed file, to dst and removes
 // src, the archive it was made from.
+//
+// The removal frees src's name. A rollover that looked for dst before it
+// existed and then takes that free name would make an archive that the
+// next sweep takes for a source already compressed, so the removal is
+// made under the rollover lock, which a rollover holds from its look to
+// its rename. The rename and the directory sync need no lock (while src
+// exists its name is taken anyway), and the sync comes first so that a
+// crash never leaves the source removed and the compressed file unnamed.
 func (j *janitor) publish(src, tmp, dst string) error {
-	// Between the rename and the removal, src's name is free for a
-	// rollover that has not seen the compressed file yet; the rollover
-	// lock closes that window.
+	if err := renameNoReplace(tmp, dst); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("slogrotate: compress: %w", err)
+	}
+	syncDir(filepath.Dir(dst))
 	var err error
 	locked := j.underRolloverLock(func() {
-		if e := renameNoReplace(tmp, dst); e != nil {
-			os.Remove(tmp)
-			err = fmt.Errorf("slogrotate: compress: %w", e)
-			return
-		}
-		syncDir(filepath.Dir(dst))
 		if e := os.Remove(src); e != nil {
 			err = fmt.Errorf("slogrotate: compress: remove source: %w", e)
 		}
 	})
 	if !locked {
-		os.Remove(tmp)
-		return fmt.Errorf("slogrotate: compress %s: the rollover lock is busy; trying again later", src)
+		// The next sweep removes the source beside its compressed form.
+		return fmt.Errorf("slogrotate: compress %s: remove source: %w; trying again later", src, ErrLockBusy)
 	}
 	return err
 }

@@ -1,10 +1,13 @@
 package slogrotate
 
 import (
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // TestDecide covers every row of the rollover decision: what a process
@@ -19,7 +22,7 @@ func TestDecide(t *testing.T) {
 			why: scheduled, cur: day(19),
 			state: sharedState{period: day(18), id: live, next: 2}, known: true,
 			live: fileInfo{id: live, size: 100}, exists: true, mtimePeriod: day(18),
-			own: live, open: true, ownPeriod: day(18),
+			own: live, open: true, ownLinked: true, ownPeriod: day(18),
 		}
 	}
 	cases := []struct {
@@ -86,6 +89,21 @@ func TestDecide(t *testing.T) {
 				f.mtimePeriod = day(19)
 			},
 			plan{act: writeOn}},
+		{"a later period is live, and this writer holds that file itself",
+			func(f *facts) {
+				f.cur, f.ownPeriod = day(18), day(18)
+				f.state = sharedState{period: day(19), id: live}
+				f.mtimePeriod = day(19)
+			},
+			plan{act: keep, period: day(19)}},
+		{"a later period is live, and retention removed this writer's file",
+			func(f *facts) {
+				f.cur, f.ownPeriod, f.ownLinked = day(18), day(18), false
+				f.state = sharedState{period: day(19), id: other}
+				f.live = fileInfo{id: other, size: 5}
+				f.mtimePeriod = day(19)
+			},
+			plan{act: adopt, period: day(19)}},
 		{"a later period is live, and this writer has no file for its own",
 			func(f *facts) {
 				f.cur, f.open = day(18), false
@@ -146,4 +164,23 @@ func TestPlanAfterArchive(t *testing.T) {
 	sized := plan{act: archiveLive, archived: d19, from: 2, period: d19}
 	assert.Equal(t, plan{act: adopt, archived: d19, from: 2, period: d19, next: 4}, sized.afterArchive(3))
 	assert.Equal(t, plan{act: adopt, archived: d19, from: 2, period: d19, next: 2}, sized.afterMove())
+}
+
+// A process that archived with link(2) and unlink(2) (the rename of
+// systems without a no-replace rename) and died between the two left the
+// live file under its archive's name too. The next rollover finishes that
+// rename rather than archive the same file a second time as .1.
+func TestCutLinkRenameIsFinished(t *testing.T) {
+	dir := tempDir(t)
+	path := filepath.Join(dir, "error.log")
+	clock := newClock(day1)
+	w := openTest(t, path, clock)
+	writeLine(t, w, "a")
+	require.NoError(t, os.Link(path, path+".2021-10-18"))
+	clock.Add(24 * time.Hour)
+	writeLine(t, w, "b")
+	assert.Equal(t, map[string]string{
+		"error.log.2021-10-18": "a\n",
+		"error.log":            "b\n",
+	}, files(t, dir))
 }

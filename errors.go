@@ -4,8 +4,8 @@ import "errors"
 
 // The errors a caller may want to tell apart, in what a Writer method
 // returns or in what the error handler receives (see [WithErrorHandler]).
-// They are wrapped with the path and the operation that met them: test for
-// them with [errors.Is].
+// Those a rollover or a write meets are wrapped with the path and the
+// operation: test for them with [errors.Is].
 var (
 	// ErrRecordTooLarge is returned for a write longer than [MaxRecordSize].
 	ErrRecordTooLarge = errors.New("slogrotate: record larger than MaxRecordSize")

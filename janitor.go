@@ -189,7 +189,7 @@ type janitor struct {
 	sizeOf   map[string]int64
 }
 
-// A listedName is what the janitor knows of a name in the log's directory.
+// A listedName is what the janitor knows of a name in the archive directory.
 type listedName struct {
 	kind    nameKind
 	archive archiveName // for an archive
@@ -509,9 +509,19 @@ func (j *janitor) removeCompressedSource(src string) {
 	// this name meanwhile: it checks for the compressed file under the
 	// same lock.
 	j.underRolloverLock(func() {
-		if j.cfg.compressedExists(src) {
-			j.remove(src)
+		z, ok := j.cfg.compressedOf(src)
+		if !ok {
+			return
 		}
+		// A source is never written after its compression began. One
+		// written later is another archive under the same name, made by a
+		// process that does not know this compressed extension (processes
+		// configured differently): it is left alone.
+		if fi, err := os.Lstat(src); err == nil && fi.ModTime().After(z.ModTime()) {
+			j.cfg.onError(fmt.Errorf("slogrotate: %s is newer than its compressed form %s: left alone (do all processes of the log compress alike?)", src, z.Name()))
+			return
+		}
+		j.remove(src)
 	})
 }
 
@@ -536,7 +546,7 @@ func (j *janitor) reportPending(r *round) {
 	}
 }
 
-// list reads the log's directory into names and returns how many archives
+// list reads the archive directory into names and returns how many archives
 // it has and its compressors' temporary files. It reads the names in
 // batches rather than with os.ReadDir, which makes a DirEntry of each, and
 // parses only names it has not seen before that begin as ours.
@@ -611,7 +621,7 @@ func (j *janitor) listedArchives() []archiveName {
 	return archives
 }
 
-// classify tells what name, in the log's directory, is to the janitor.
+// classify tells what name, in the archive directory, is to the janitor.
 func (j *janitor) classify(base, name string) listedName {
 	if rest, ok := strings.CutSuffix(name, tmpSuffix); ok {
 		if a, ok := j.cfg.parseArchive(base, rest); ok && a.compressed {

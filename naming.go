@@ -2,6 +2,7 @@ package slogrotate
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -136,19 +137,19 @@ func periodNamed(s Schedule, layout string, loc *time.Location, text string) (ti
 // writer's next-free-name rule covers that hour.
 func checkLayout(layout string, s Schedule) error {
 	if strings.ContainsAny(layout, `/\`) || strings.ContainsRune(layout, 0) {
-		return fmt.Errorf("slogrotate: archive layout %q contains a path separator", layout)
+		return fmt.Errorf("slogrotate: WithArchiveLayout(%q): the layout contains a path separator", layout)
 	}
 	b := s.start(time.Date(2021, 1, 4, 0, 0, 0, 0, time.UTC), time.UTC)
 	seen := make(map[string]time.Time, 400)
 	for range 400 {
 		name := b.Format(layout)
 		if prev, dup := seen[name]; dup {
-			return fmt.Errorf("slogrotate: archive layout %q gives the periods starting %v and %v the same name %q; add finer fields to it",
+			return fmt.Errorf("slogrotate: WithArchiveLayout(%q): the layout gives the periods starting %v and %v the same name %q; add finer fields to it",
 				layout, prev.Format(time.DateTime), b.Format(time.DateTime), name)
 		}
 		seen[name] = b
 		if back, ok := periodNamed(s, layout, time.UTC, name); !ok || !back.Equal(b) {
-			return fmt.Errorf("slogrotate: archive layout %q cannot be parsed back to the period it names (%q)", layout, name)
+			return fmt.Errorf("slogrotate: WithArchiveLayout(%q): the layout cannot be parsed back to the period it names (%q)", layout, name)
 		}
 		b = s.next(b, time.UTC)
 	}
@@ -161,7 +162,7 @@ func checkLayout(layout string, s Schedule) error {
 			b := s.start(time.Date(y+m%4, time.Month(m), 1+(y+7*m)%28, (y+5*m)%24, (y+11*m)%60, (y+13*m)%60, 0, time.UTC), time.UTC)
 			name := b.Format(layout)
 			if back, ok := periodNamed(s, layout, time.UTC, name); !ok || !back.Equal(b) {
-				return fmt.Errorf("slogrotate: archive layout %q cannot be parsed back to the period it names (%q, for the period starting %v); add the fields it leaves out",
+				return fmt.Errorf("slogrotate: WithArchiveLayout(%q): the layout cannot be parsed back to the period it names (%q, for the period starting %v); add the fields it leaves out",
 					layout, name, b.Format(time.DateTime))
 			}
 		}
@@ -183,12 +184,36 @@ func (c *config) prepareArchiveDir(path string) error {
 	if err := os.MkdirAll(dir, dirMode(c.mode)); err != nil {
 		return fmt.Errorf("slogrotate: WithArchiveDir: create %s: %w", dir, err)
 	}
-	same, err := sameFileSystem(filepath.Dir(path), dir)
+	same, err := renamesInto(filepath.Dir(path), dir)
 	if err != nil {
 		return fmt.Errorf("slogrotate: WithArchiveDir: %w", err)
 	}
 	if !same {
-		return invalidOption(fmt.Errorf("slogrotate: WithArchiveDir: %s is on another file system than %s: %w", dir, path, errCrossDevice))
+		return invalidOption(fmt.Errorf("slogrotate: WithArchiveDir: %s is on another file system (or mount) than %s: %w", dir, path, errCrossDevice))
 	}
 	return nil
+}
+
+// renamesInto reports whether a file of directory from can be renamed into
+// directory to. It renames a probe file to find out: comparing devices
+// would not see two mounts of one file system (a bind mount), across which
+// rename(2) fails too.
+func renamesInto(from, to string) (bool, error) {
+	name := fmt.Sprintf(".slogrotate-probe-%d-%d", os.Getpid(), rand.Uint64())
+	src, dst := filepath.Join(from, name), filepath.Join(to, name)
+	f, err := createExclusive(src, 0o600)
+	if err != nil {
+		return false, err
+	}
+	f.Close()
+	defer os.Remove(src)
+	switch err := renameNoReplace(src, dst); {
+	case err == nil:
+		os.Remove(dst)
+		return true, nil
+	case crossDevice(err):
+		return false, nil
+	default:
+		return false, err
+	}
 }

@@ -104,3 +104,16 @@ func TestArchiveDir(t *testing.T) {
 	_, err = Open(filepath.Join(dir, "x.log"), WithArchiveDir(""))
 	assert.ErrorContains(t, err, `WithArchiveDir("")`)
 }
+
+// A kept extension that reads as a compressed or temporary file's would
+// hide archives from retention: Open refuses it, naming the option.
+func TestKeepExtensionAmbiguous(t *testing.T) {
+	for _, name := range []string{"app.gz", "app.tmp"} {
+		_, err := Open(filepath.Join(tempDir(t), name), WithKeepExtension(), WithCompress())
+		assert.ErrorContains(t, err, "WithKeepExtension", name)
+		assert.ErrorIs(t, err, ErrInvalidOption, name)
+	}
+	w, err := Open(filepath.Join(tempDir(t), "app.log"), WithKeepExtension(), WithCompress())
+	require.NoError(t, err)
+	w.Close()
+}

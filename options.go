@@ -158,7 +158,10 @@ func WithArchiveLayout(layout string) Option {
 // relative to the log's directory. Open creates it like the log's
 // directory. Retention, compression and OnRotate look there.
 //
-// The directory must be on the same file system as the log: a rename
+// Two logs of the same base name must not share an archive directory:
+// their archives would have the same names.
+//
+// The directory must be on the same file system (and mount) as the log: a rename
 // across file systems would become a copy, while other processes still
 // append to the old file through their descriptors, and their records
 // would be lost. Open fails if it is not; a rollover that finds it moved
@@ -177,8 +180,9 @@ func WithArchiveDir(dir string) Option {
 // WithKeepExtension names archives with the log's extension last, for
 // tools that open files by extension: app.log is archived as
 // app.2021-10-18.log, app.2021-10-18.1.log, app.2021-10-18.log.gz. A log
-// whose name has no extension keeps the default form
-// (error.2021-10-18... for error, never error.).
+// whose name has no extension (error) keeps the default form
+// (error.2021-10-18). A log whose extension would make archive names
+// ambiguous (app.gz, app.tmp) is refused.
 func WithKeepExtension() Option {
 	return func(c *config) { c.keepExt = true }
 }
@@ -251,11 +255,13 @@ func WithReopenCheck(d time.Duration) Option {
 	}
 }
 
-// WithLockTimeout bounds how long a write waits for the rollover lock. A
-// writer that cannot get it in time (another process holds it and is
-// stopped or very slow) keeps writing to the file it has, reports the delay
-// to the error handler and tries again on a later write, at most once a
-// second. The default is 100ms.
+// WithLockTimeout bounds how long a rollover waits for the rollover lock
+// (at a write, in Open, Rotate and Reopen, and when an idle writer rotates).
+// A writer that cannot get it in time (another process holds it and is
+// stopped or very slow) keeps writing to the file it has and reports
+// [ErrLockBusy] to the error handler, once; its writes then try the lock
+// again every few milliseconds without waiting, so that they are on the new
+// file soon after the holder is done. The default is 100ms.
 func WithLockTimeout(d time.Duration) Option {
 	return func(c *config) {
 		if d <= 0 {
@@ -399,12 +405,12 @@ func WithCompress() Option {
 // Every process writing one log must use the same compressor: a process
 // does not recognise the extensions of the others.
 //
-// Open fails if c is nil, if its extension is not a dot followed by
+// Open fails if comp is nil, if its extension is not a dot followed by
 // letters, digits, '-', '_' or '+' (with more dots between parts, none of
 // them digits only, which archive indexes use), if it ends in ".tmp" or
 // ".lock" (the writer's temporary and lock files), if it makes the names of
 // compressed and plain archives ambiguous under the archive layout, or if
-// c.NewWriter fails. Open calls NewWriter once to find out.
+// comp.NewWriter fails. Open calls NewWriter once to find out.
 //
 // The cost is the compressor's: CPU and memory on one background goroutine,
 // in one process at a time.
@@ -469,7 +475,7 @@ func (c *config) check(path string) error {
 	if err := checkLayout(c.layout, c.schedule); err != nil {
 		return invalidOption(err)
 	}
-	if err := c.setExtensions(); err != nil {
+	if err := c.setExtensions(filepath.Base(path)); err != nil {
 		return invalidOption(err)
 	}
 	if c.lockPath == "" {

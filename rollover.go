@@ -53,6 +53,7 @@ type facts struct {
 
 	own       fileID // the file this writer has open, if open
 	open      bool
+	ownLinked bool      // own still has a name (retention has not removed it)
 	ownPeriod time.Time // the period this writer holds own for
 
 	maxSize int64 // WithMaxSize, or 0
@@ -101,11 +102,13 @@ func decide(f facts) plan {
 	case f.live.size > 0:
 		period = f.mtimePeriod
 	}
-	if period.After(f.cur) && f.open && f.ownPeriod.Equal(f.cur) {
+	if period.After(f.cur) && f.open && f.ownPeriod.Equal(f.cur) && f.own != f.live.id && f.ownLinked {
 		// Another process whose clock read came after this writer's has
 		// rolled over. The file this writer holds is the archive of its
 		// write's period, where the write belongs; the later file is
-		// neither archived nor relabelled.
+		// neither archived nor relabelled. (If that archive is gone, or
+		// the writer holds the later file itself, the write can only go
+		// to the later file.)
 		return plan{act: writeOn}
 	}
 	// Archive if the period is over, if Rotate asked and nobody beat this
@@ -228,7 +231,7 @@ func (w *Writer) gather(lf *os.File, why reason, cur time.Time) (facts, error) {
 func (w *Writer) ownFacts(why reason, cur time.Time) facts {
 	return facts{
 		why: why, cur: cur,
-		own: w.id, open: w.f != nil, ownPeriod: w.period,
+		own: w.id, open: w.f != nil, ownLinked: w.f != nil && !unlinked(w.f), ownPeriod: w.period,
 		maxSize: w.cfg.maxSize,
 	}
 }
@@ -385,6 +388,7 @@ func (w *Writer) fallback(now time.Time, retry time.Duration) {
 	}
 	w.retryAt = now.UnixNano() + int64(retry)
 	w.updateDeadline()
+	w.arm(now)
 }
 
 // reopen points w.f at the file at the path, creating it if needed.
@@ -423,6 +427,15 @@ func (w *Writer) archive(period time.Time, next int, id fileID) (index int, err 
 		}
 		err := renameNoReplace(w.path, name)
 		if errors.Is(err, fs.ErrExist) {
+			if got, serr := statPath(name); serr == nil && got.id == id {
+				// A link-then-unlink rename cut short (the process died
+				// between the two) left the file under both names: finish
+				// it rather than archive the same file twice.
+				if err := os.Remove(w.path); err != nil {
+					return 0, fmt.Errorf("slogrotate: archive: %w", err)
+				}
+				return i, nil
+			}
 			continue
 		}
 		if errors.Is(err, fs.ErrNotExist) {

@@ -333,19 +333,6 @@ func unlinked(f *os.File) bool {
 	return unix.Fstat(int(f.Fd()), &st) == nil && st.Nlink == 0
 }
 
-// sameFileSystem reports whether the directories a and b are on one file
-// system, where a rename from one to the other is a rename.
-func sameFileSystem(a, b string) (bool, error) {
-	var sa, sb unix.Stat_t
-	if err := unix.Stat(a, &sa); err != nil {
-		return false, &fs.PathError{Op: "stat", Path: a, Err: err}
-	}
-	if err := unix.Stat(b, &sb); err != nil {
-		return false, &fs.PathError{Op: "stat", Path: b, Err: err}
-	}
-	return sa.Dev == sb.Dev, nil
-}
-
 // crossDevice reports whether err is a rename's refusal to cross file
 // systems.
 func crossDevice(err error) bool { return errors.Is(err, unix.EXDEV) }

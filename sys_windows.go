@@ -341,21 +341,5 @@ func (w *Writer) endFragmentBefore([]byte) {}
 // is open keeps its name until the last handle closes.
 func unlinked(*os.File) bool { return false }
 
-// sameFileSystem reports whether the directories a and b are on one
-// volume, where MoveFileEx renames rather than copies. (It does not see a
-// volume mounted in a folder of another; MoveFileEx then fails with
-// ERROR_NOT_SAME_DEVICE, which crossDevice recognises.)
-func sameFileSystem(a, b string) (bool, error) {
-	va, err := filepath.Abs(a)
-	if err != nil {
-		return false, err
-	}
-	vb, err := filepath.Abs(b)
-	if err != nil {
-		return false, err
-	}
-	return strings.EqualFold(filepath.VolumeName(va), filepath.VolumeName(vb)), nil
-}
-
 // crossDevice reports whether err is a rename's refusal to cross volumes.
 func crossDevice(err error) bool { return errors.Is(err, windows.ERROR_NOT_SAME_DEVICE) }

@@ -24,6 +24,12 @@ func (w *Writer) arm(now time.Time) {
 		// rotates and the others find the work done and follow it
 		// without the lock.
 		due = max(w.periodEnd+int64(w.idleDelay), w.retryAt)
+		if w.busy {
+			// A stalled lock holder: writes retry often, to be on the
+			// new file soon after it goes on; an idle writer has nothing
+			// to misfile and retries once a second.
+			due = max(due, now.UnixNano()+int64(retryDelay))
+		}
 	}
 	if len(w.buf) > 0 {
 		due = min(due, w.flushDue)

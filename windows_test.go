@@ -2,7 +2,7 @@
 
 package slogrotate
 
-// Tests of the Windows side (lock_windows.go) with real Windows processes.
+// Tests of the Windows side (sys_windows.go) with real Windows processes.
 // They run on Windows and, through .ci/wine, under Wine; where Wine differs
 // from Windows the test says so with skipUnderWine.
 

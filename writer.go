@@ -30,10 +30,12 @@ func blanked(err error) string {
 // safe for use by many goroutines and by many processes that open the same
 // path with the same options.
 //
-// Each Write should carry exactly one whole record: it is written with one
-// system call (alone, or in a batch of whole records with [WithBuffer]) and
-// is never split across files or interleaved with another process's
-// record. Without a buffer, when Write returns without error the record is
+// Each Write should carry exactly one whole record, ending in a newline: it
+// is written with one system call (alone, or in a batch of whole records
+// with [WithBuffer]) and is never split across files or interleaved with
+// another process's record. (The newline matters: a record that does not
+// end one is taken for what a process killed in the middle of its write
+// left, and the next batch appended after it ends its line.) Without a buffer, when Write returns without error the record is
 // in the operating system's page cache, where it survives a crash of the
 // process; [Writer.Sync] forces it to the disk. With a buffer, it is there
 // once the batch is written (see [WithBuffer] for when).
@@ -49,7 +51,8 @@ type Writer struct {
 	closed bool
 
 	// The timing state, changed only by commit, setPeriod, checkLater,
-	// fallback and checkSize, each of which renews deadline. Times are
+	// fallback and checkSize (and by emit, after a failed write, which
+	// asks for a check at once), each of which renews deadline. Times are
 	// UnixNano.
 	period    time.Time // the period f holds records of
 	periodEnd int64     // when that period ends
@@ -78,8 +81,8 @@ type Writer struct {
 
 	jan *janitor // nil unless retention, compression or OnRotate is on
 
-	// With WithBuffer: records not yet written, and the timer that writes
-	// them out after the flush interval.
+	// With WithBuffer: records not yet written (the timer writes them out
+	// at flushDue).
 	buf      []byte
 	bufSize  int
 	flushDue int64 // when the oldest buffered record must be written
@@ -93,8 +96,8 @@ type Writer struct {
 // Open opens the log at path for appending, creating it and its parent
 // directories if needed, and returns a Writer that rotates it. Every process
 // sharing the log must open it with the same schedule, location, archive
-// layout and lock file; processes that disagree name and date archives
-// differently.
+// layout, archive directory, extension keeping, compression and lock file;
+// processes that disagree name, date or compress archives differently.
 //
 // If the file at path holds records of an earlier period (a process wrote
 // it yesterday and nobody has written since), Open archives it first.
@@ -313,6 +316,7 @@ func (w *Writer) commit(period time.Time, now time.Time) {
 	w.retryAt = 0
 	w.unchecked = 0
 	w.checkLater(now)
+	w.arm(now)
 }
 
 // setPeriod makes period the one w.f holds.
@@ -320,7 +324,6 @@ func (w *Writer) setPeriod(period time.Time) {
 	w.period = period
 	w.periodEnd = w.cfg.schedule.next(period, w.cfg.loc).UnixNano()
 	w.updateDeadline()
-	w.arm(w.cfg.clock())
 }
 
 // checkLater schedules the next check that w.f is the file at the path,
