@@ -44,14 +44,19 @@ func (c *config) archiveDirOf(path string) string {
 	return filepath.Dir(path)
 }
 
-// archiveFile is the path of the index-th archive of period.
+// archiveFile is the path of the index-th archive of period: beside path
+// (written as path is), or in the archive directory.
 func (c *config) archiveFile(path string, period time.Time, index int) string {
-	stem, ext := c.nameParts(filepath.Base(path))
+	base := filepath.Base(path)
+	stem, ext := c.nameParts(base)
 	name := stem + "." + period.In(c.loc).Format(c.layout)
 	if index > 0 {
 		name += "." + strconv.Itoa(index)
 	}
-	return filepath.Join(c.archiveDirOf(path), name+ext)
+	if c.archiveDir == "" {
+		return strings.TrimSuffix(path, base) + name + ext
+	}
+	return filepath.Join(c.archiveDir, name+ext)
 }
 
 // parseArchive reports whether name (a base name, without directory) is

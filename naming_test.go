@@ -3,6 +3,7 @@ package slogrotate
 import (
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 	"time"
 
@@ -52,7 +53,11 @@ func TestArchiveFileNames(t *testing.T) {
 	day := time.Date(2021, 10, 18, 0, 0, 0, 0, time.UTC)
 	keep := testConfig(t, WithKeepExtension())
 	dir := testConfig(t, WithArchiveDir("old"))
-	abs := testConfig(t, WithArchiveDir("/archive"), WithKeepExtension())
+	absDir, absWant := "/archive", "/archive/app.2021-10-18.1.log"
+	if runtime.GOOS == "windows" {
+		absDir, absWant = `C:\archive`, `C:\archive\app.2021-10-18.1.log`
+	}
+	abs := testConfig(t, WithArchiveDir(absDir), WithKeepExtension())
 	for _, c := range []struct {
 		cfg  *config
 		path string
@@ -64,7 +69,7 @@ func TestArchiveFileNames(t *testing.T) {
 		{keep, "/logs/error", 0, "/logs/error.2021-10-18"},
 		{keep, "/logs/.hidden", 1, "/logs/.hidden.2021-10-18.1"},
 		{dir, "/logs/error.log", 0, "/logs/old/error.log.2021-10-18"},
-		{abs, "/logs/app.log", 1, "/archive/app.2021-10-18.1.log"},
+		{abs, "/logs/app.log", 1, absWant},
 	} {
 		got := c.cfg.archiveFile(c.path, day, c.i)
 		assert.Equal(t, filepath.FromSlash(c.want), got)
