@@ -14,7 +14,7 @@ import (
 func TestParseArchive(t *testing.T) {
 	c := testConfig(t)
 	day := time.Date(2021, 10, 18, 0, 0, 0, 0, time.UTC)
-	for name, want := range map[string]*archiveName{
+	checkParses(t, c, "error.log", map[string]*archiveName{
 		"error.log.2021-10-18":          {period: day},
 		"error.log.2021-10-18.gz":       {period: day, compressed: true},
 		"error.log.2021-10-18.3":        {period: day, index: 3},
@@ -35,17 +35,7 @@ func TestParseArchive(t *testing.T) {
 		"other.log.2021-10-18":          nil,
 		"error.log.2021-10-18T05":       nil,
 		"error.log..2021-10-18":         nil,
-	} {
-		got, ok := c.parseArchive("error.log", name)
-		if want == nil {
-			assert.False(t, ok, name)
-			continue
-		}
-		require.True(t, ok, name)
-		assert.True(t, want.period.Equal(got.period), name)
-		assert.Equal(t, want.index, got.index, name)
-		assert.Equal(t, want.compressed, got.compressed, name)
-	}
+	})
 }
 
 // A daily schedule at 06:30 names periods by their day; parsing gives the

@@ -112,7 +112,7 @@ func TestParseArchiveCompressorExtension(t *testing.T) {
 	c := testConfig(t, WithCompressor(fastGzip{}))
 	assert.Equal(t, []string{".fgz", ".gz"}, c.compressedExts())
 	day := time.Date(2021, 10, 18, 0, 0, 0, 0, time.UTC)
-	for name, want := range map[string]*archiveName{
+	checkParses(t, c, "error.log", map[string]*archiveName{
 		"error.log.2021-10-18":         {period: day},
 		"error.log.2021-10-18.fgz":     {period: day, compressed: true},
 		"error.log.2021-10-18.3.fgz":   {period: day, index: 3, compressed: true},
@@ -121,17 +121,7 @@ func TestParseArchiveCompressorExtension(t *testing.T) {
 		"error.log.2021-10-18.fgz.tmp": nil,
 		"error.log.2021-10-18.gz.fgz":  nil,
 		"error.log.2021-10-18.fgz.gz":  nil,
-	} {
-		got, ok := c.parseArchive("error.log", name)
-		if want == nil {
-			assert.False(t, ok, name)
-			continue
-		}
-		require.True(t, ok, name)
-		assert.True(t, want.period.Equal(got.period), name)
-		assert.Equal(t, want.index, got.index, name)
-		assert.Equal(t, want.compressed, got.compressed, name)
-	}
+	})
 	assert.Equal(t, []string{".gz"}, testConfig(t, WithCompressor(GzipCompressor(1))).compressedExts())
 	assert.Equal(t, []string{".gz"}, testConfig(t).compressedExts(), "without compression, .gz is still ours")
 }

@@ -33,6 +33,7 @@ import (
 	"time"
 
 	"github.com/slogrotate/slogrotate/internal/logcheck"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
@@ -673,4 +674,23 @@ func (m *markerWriter) write(t *testing.T) int {
 	}
 	m.seq++
 	return m.seq - 1
+}
+
+// checkParses checks what c.parseArchive makes of each name (for the log
+// named base): nil where it must not parse, otherwise the period, index
+// and compression it must give.
+func checkParses(t *testing.T, c *config, base string, want map[string]*archiveName) {
+	t.Helper()
+	for name, w := range want {
+		got, ok := c.parseArchive(base, name)
+		if w == nil {
+			assert.False(t, ok, name)
+			continue
+		}
+		if assert.True(t, ok, name) {
+			assert.True(t, w.period.Equal(got.period), name)
+			assert.Equal(t, w.index, got.index, name)
+			assert.Equal(t, w.compressed, got.compressed, name)
+		}
+	}
 }

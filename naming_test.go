@@ -17,7 +17,7 @@ import (
 func TestParseArchiveKeepExtension(t *testing.T) {
 	c := testConfig(t, WithKeepExtension())
 	day := time.Date(2021, 10, 18, 0, 0, 0, 0, time.UTC)
-	for name, want := range map[string]*archiveName{
+	checkParses(t, c, "app.log", map[string]*archiveName{
 		"app.2021-10-18.log":        {period: day},
 		"app.2021-10-18.log.gz":     {period: day, compressed: true},
 		"app.2021-10-18.3.log":      {period: day, index: 3},
@@ -34,17 +34,7 @@ func TestParseArchiveKeepExtension(t *testing.T) {
 		"app.2021-10-18.0.log":      nil,
 		"app.2021-10-18.log.gz.tmp": nil,
 		"other.2021-10-18.log":      nil,
-	} {
-		got, ok := c.parseArchive("app.log", name)
-		if want == nil {
-			assert.False(t, ok, name)
-			continue
-		}
-		require.True(t, ok, name)
-		assert.True(t, want.period.Equal(got.period), name)
-		assert.Equal(t, want.index, got.index, name)
-		assert.Equal(t, want.compressed, got.compressed, name)
-	}
+	})
 }
 
 // A name without an extension (or whose only dot leads it) keeps the
