@@ -1,7 +1,10 @@
 package slogrotate
 
 import (
+	"errors"
+	"io/fs"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -92,4 +95,50 @@ func TestBufferBadInput(t *testing.T) {
 		_, err := Open(filepath.Join(tempDir(t), "x.log"), o)
 		assert.ErrorContains(t, err, name)
 	}
+}
+
+// A record another process still holds in its buffer when the period ends
+// belongs to the period's file even if that file is empty at the boundary:
+// the rollover archives it rather than carry it over as the next period's
+// file, and the janitor removes such an archive once no writer can append
+// to it if it is still empty.
+func TestBufferedRecordOfAnEmptyPeriod(t *testing.T) {
+	dir := tempDir(t)
+	path := filepath.Join(dir, "error.log")
+	clockA, clockB := newClock(day1), newClock(day1)
+	opts := []Option{WithBuffer(4096), WithFlushInterval(time.Hour), WithReopenCheck(50 * time.Millisecond)}
+	a := openTest(t, path, clockA, opts...)
+	b := openTest(t, path, clockB, opts...)
+	midnight := time.Date(2021, 10, 19, 0, 0, 0, 0, time.UTC)
+	clockB.Set(midnight.Add(-time.Millisecond))
+	writeLine(t, b, "late") // buffered in b, of day 1
+	clockA.Set(midnight.Add(time.Millisecond))
+	writeLine(t, a, "next") // a rolls over; the live file is empty
+	require.NoError(t, a.Flush())
+	clockB.Set(midnight.Add(time.Second))
+	writeLine(t, b, "next-b") // b flushes "late" before its rollover
+	require.NoError(t, b.Flush())
+	assert.Equal(t, map[string]string{
+		"error.log.2021-10-18": "late\n",
+		"error.log":            "next\nnext-b\n",
+	}, files(t, dir))
+
+}
+
+// A buffered log archives the file of a period nobody wrote in (another
+// process might have held its records); the janitor removes that archive
+// once no writer can append to it.
+func TestBufferedEmptyArchiveIsRemoved(t *testing.T) {
+	dir := tempDir(t)
+	path := filepath.Join(dir, "error.log")
+	clock := newClock(day1)
+	w := openTest(t, path, clock, WithBuffer(4096), WithFlushInterval(20*time.Millisecond), WithReopenCheck(50*time.Millisecond))
+	clock.Add(24 * time.Hour)
+	writeLine(t, w, "y")
+	require.NoError(t, w.Flush())
+	require.Eventually(t, func() bool {
+		_, err := os.Stat(path + ".2021-10-18")
+		return errors.Is(err, fs.ErrNotExist)
+	}, 5*time.Second, 5*time.Millisecond, "the empty archive of the idle day is still there")
+	assert.Equal(t, map[string]string{"error.log": "y\n"}, files(t, dir))
 }

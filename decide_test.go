@@ -36,6 +36,9 @@ func TestDecide(t *testing.T) {
 		{"stale empty file is kept as the current period's",
 			func(f *facts) { f.live.size = 0 },
 			plan{act: keep, period: day(19)}},
+		{"stale empty file of a buffered log is archived: others may hold its records",
+			func(f *facts) { f.live.size, f.buffered = 0, true },
+			plan{act: archiveLive, archived: day(18), from: 2, period: day(19)}},
 		{"another process rotated: adopt the file the state names",
 			func(f *facts) {
 				f.state = sharedState{period: day(19), id: other, next: 0}

@@ -303,6 +303,7 @@ func (j *janitor) sweep() time.Duration {
 		return retryDelay
 	}
 	r := &round{j: j, grace: j.grace()}
+	j.removeEmpty(r)
 	archives := j.retain(r, count)
 	if j.cfg.compress {
 		if !j.compressAll(r, archives) {
@@ -523,6 +524,31 @@ func (j *janitor) removeCompressedSource(src string) {
 		}
 		j.remove(src)
 	})
+}
+
+// removeEmpty removes the empty plain archives that are ripe. A buffered
+// log archives a file that is empty at the end of its period, because a
+// process may still hold records of that period (see decide); once no
+// writer can append to it, an archive still empty is of no use. Only
+// archives first listed in the last minute are looked at: that is when
+// they are made and ripen, and a sweep of thousands of old archives then
+// costs no stat each.
+func (j *janitor) removeEmpty(r *round) {
+	if j.cfg.bufSize == 0 {
+		return
+	}
+	for name, n := range j.names {
+		if n.kind != nameArchive || n.archive.compressed || time.Since(n.firstSeen) > r.grace+time.Minute {
+			continue
+		}
+		path := filepath.Join(j.dir(), name)
+		if fi, err := os.Lstat(path); err != nil || !fi.Mode().IsRegular() || fi.Size() != 0 {
+			continue
+		}
+		if r.ripe(path) && j.remove(path) {
+			delete(j.names, name)
+		}
+	}
 }
 
 // reportPending calls OnRotate, without compression, for the archives this

@@ -56,7 +56,8 @@ type facts struct {
 	ownLinked bool      // own still has a name (retention has not removed it)
 	ownPeriod time.Time // the period this writer holds own for
 
-	maxSize int64 // WithMaxSize, or 0
+	maxSize  int64 // WithMaxSize, or 0
+	buffered bool  // WithBuffer: processes may hold records not yet written
 }
 
 // An action is what a rollover does to the files.
@@ -113,12 +114,16 @@ func decide(f facts) plan {
 	}
 	// Archive if the period is over, if Rotate asked and nobody beat this
 	// writer to it, or if the file is over the size limit (its real size,
-	// which every process writes). An empty file is never archived, so
-	// idle periods leave no empty archives.
+	// which every process writes). An empty file is not archived, so idle
+	// periods leave no empty archives; but with buffers, another process
+	// may still hold records of the period that is over, which it writes
+	// into this file before its own rollover: the file is archived, and the
+	// janitor removes the archive once no writer can append to it if it is
+	// still empty.
 	stale := period.Before(f.cur)
 	early := f.why == forced && (!f.open || f.live.id == f.own) ||
 		f.maxSize > 0 && f.live.size >= f.maxSize
-	if f.live.size > 0 && (stale || early) {
+	if (f.live.size > 0 || f.buffered && stale) && (stale || early) {
 		return plan{act: archiveLive, archived: period, from: next, period: f.cur}
 	}
 	if stale {
@@ -232,7 +237,7 @@ func (w *Writer) ownFacts(why reason, cur time.Time) facts {
 	return facts{
 		why: why, cur: cur,
 		own: w.id, open: w.f != nil, ownLinked: w.f != nil && !unlinked(w.f), ownPeriod: w.period,
-		maxSize: w.cfg.maxSize,
+		maxSize: w.cfg.maxSize, buffered: w.bufSize > 0,
 	}
 }
 

@@ -135,7 +135,7 @@ func Open(path string, opts ...Option) (*Writer, error) {
 	} else {
 		w.sizeStep = 1<<63 - 1
 	}
-	if cfg.compress || cfg.maxBackups > 0 || cfg.maxAge > 0 || cfg.maxTotal > 0 || cfg.onRotate != nil {
+	if cfg.compress || cfg.maxBackups > 0 || cfg.maxAge > 0 || cfg.maxTotal > 0 || cfg.onRotate != nil || cfg.bufSize > 0 {
 		// Before the first rollover, which may archive a file left from an
 		// earlier period: that archive is the janitor's too.
 		w.jan = newJanitor(path, &w.cfg)
