@@ -26,6 +26,10 @@ import (
 // any record at or above the flush level ([WithFlushLevel]). A record of
 // size bytes or more bypasses the buffer.
 //
+// A file still empty at the end of its period is archived all the same
+// (another process may hold records of that period in its buffer), and
+// the archive is removed after the grace period if it stayed empty.
+//
 // The cost: a process that crashes loses the records still in its buffer,
 // at most one flush interval's worth of records below the flush level. Use
 // it where that is acceptable. size must be between 1 and MaxRecordSize.
