@@ -4,9 +4,11 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/slogrotate/slogrotate/internal/logcheck"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -111,4 +113,61 @@ func TestKeepExtensionAmbiguous(t *testing.T) {
 	w, err := Open(filepath.Join(tempDir(t), "app.log"), WithKeepExtension(), WithCompress())
 	require.NoError(t, err)
 	w.Close()
+}
+
+// Many processes, some killed, across one-second rollovers with size caps
+// and compression, archiving into another directory under names that keep
+// the extension: every record once, in the file of its period; every
+// archive in the archive directory, named as the naming makes it.
+func TestMultiProcessArchiveDir(t *testing.T) {
+	if testing.Short() {
+		t.Skip("forks processes for about six seconds")
+	}
+	skipUnderWine(t, wineAppend)
+	dir := tempDir(t)
+	path := filepath.Join(dir, "app.log")
+	start := time.Now().Truncate(time.Second).Add(1200 * time.Millisecond)
+	opts := "every=1s,locktimeout=3s,reopen=200ms,maxsize=65536,compress=1,archivedir=old,keepext=1"
+	var specs []childSpec
+	for i := range 6 {
+		specs = append(specs, childSpec{id: i, plan: [][2]int{{0, 5000}}, opts: opts})
+	}
+	specs = append(specs, childSpec{id: 7, plan: [][2]int{{0, 5000}}, opts: opts, killAt: 2500 * time.Millisecond})
+	want := runChildren(t, path, start, specs)
+	finalSweep(t, path, func(as []archiveName) bool {
+		for _, a := range as {
+			if !a.compressed {
+				return false
+			}
+		}
+		return len(as) > 0
+	}, childOptions(opts)...)
+
+	old := filepath.Join(dir, "old")
+	cfg := testConfig(t, childOptions(opts)...)
+	rep, err := logcheck.ScanDir(old, nil)
+	require.NoError(t, err)
+	live, err := logcheck.ReadFile(path)
+	require.NoError(t, err)
+	rep.Add(live)
+	archives := 0
+	rep.CheckPeriods("app.log", periodFunc(Every(time.Second), time.UTC), func(name string) (string, bool) {
+		a, ok := cfg.parseArchive("app.log", name)
+		require.True(t, ok, "%s in the archive directory is not an archive of app.log", name)
+		archives++
+		return a.period.Format(cfg.layout), true
+	})
+	rep.AccountAll(want)
+	t.Log(rep)
+	for _, p := range rep.Problems {
+		t.Error(p)
+	}
+	assert.True(t, rep.OK(), "records not accounted for")
+	assert.GreaterOrEqual(t, archives, 4, "archives in %s", old)
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	for _, e := range entries {
+		n := e.Name()
+		assert.True(t, n == "app.log" || n == "old" || strings.HasSuffix(n, ".lock"), "%s beside the live file", n)
+	}
 }

@@ -375,6 +375,20 @@ func scanLog(path string, d Decoders) (*Report, error) {
 	return r, nil
 }
 
+// Add adds the records of f, a file read with ReadFile, to the report under
+// its base name: for a log whose files are in more than one directory.
+func (r *Report) Add(f *File) {
+	f.Name = filepath.Base(f.Name)
+	for i := range f.Places {
+		f.Places[i].File = f.Name
+	}
+	for i := range f.Torn {
+		f.Torn[i].File = f.Name
+	}
+	r.Files++
+	r.add(f)
+}
+
 func (r *Report) add(f *File) {
 	r.ByFile[f.Name] = f
 	r.Records += len(f.Records)
