@@ -20,8 +20,9 @@ import (
 
 // TestChaosSoak runs, for SLOGROTATE_SOAK (e.g. 60s), at least eight
 // writer processes on one log with a one-second schedule, a size cap and
-// compression (and with SLOGROTATE_SOAK_BUFFER, e.g. 65536, buffers of
-// that size), while a controller SIGKILLs a random writer every few
+// compression, rotation when idle (and with SLOGROTATE_SOAK_BUFFER, e.g.
+// 65536, buffers of that size and the newest two archives uncompressed),
+// while a controller SIGKILLs a random writer every few
 // hundred milliseconds and starts a replacement under a new writer id, and
 // an outside "mover" renames the live file away now and then (as a
 // misconfigured logrotate would). The files it moves are named moved-N.log,
@@ -51,7 +52,9 @@ func TestChaosSoak(t *testing.T) {
 	path := filepath.Join(dir, "error.log")
 	opts := "every=1s,locktimeout=200ms,reopen=100ms,maxsize=262144,compress=1"
 	if b := os.Getenv("SLOGROTATE_SOAK_BUFFER"); b != "" {
-		opts += ",buffer=" + b // buffered writers, each batch one write(2)
+		// Buffered writers, each batch one write(2); and the newest two
+		// archives left uncompressed.
+		opts += ",buffer=" + b + ",keepuncompressed=2"
 	}
 	end := time.Now().Add(dur)
 	conf := faultConf{opts: opts, gap: 3 * time.Millisecond, until: end, bigEvery: 200, bigSize: 64 << 10}

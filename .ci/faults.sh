@@ -26,6 +26,6 @@ step "chaos soak for $SOAK (8 writers, SIGKILL every few hundred ms, an outside 
 SLOGROTATE_SOAK=$SOAK go test -race -count=1 -timeout 30m -run '^TestChaosSoak$' -v . |
   grep -Ev '^=== (RUN|PAUSE|CONT)'
 
-step "chaos soak for $SOAK with 64 KiB buffers (a killed writer's cut batch must not glue onto the next)"
+step "chaos soak for $SOAK with 64 KiB buffers and two archives uncompressed (a killed writer's cut batch must not glue onto the next)"
 SLOGROTATE_SOAK=$SOAK SLOGROTATE_SOAK_BUFFER=65536 go test -race -count=1 -timeout 30m -run '^TestChaosSoak$' -v . |
   grep -Ev '^=== (RUN|PAUSE|CONT)'
