@@ -410,7 +410,7 @@ func (w *Writer) reopen() error {
 	if w.f != nil {
 		w.f.Close()
 	}
-	w.f, w.fd, w.id = f, f.Fd(), info.id
+	w.f, w.fd, w.id, w.openErr = f, f.Fd(), info.id, nil
 	return nil
 }
 
