@@ -37,7 +37,12 @@ func NewTextHandler(w *Writer, opts *slog.HandlerOptions) *Handler {
 // write to w and must write each record with a single Write call, as the
 // standard library's handlers do: the Writer treats each Write as one
 // record, never split across files or interleaved with another process's.
+// Like [slog.New], it panics if h (or w) is nil: that is a programming
+// error, not a condition of the log.
 func NewHandler(w *Writer, h slog.Handler) *Handler {
+	if w == nil || h == nil {
+		panic("slogrotate: NewHandler with a nil Writer or slog.Handler")
+	}
 	return &Handler{inner: h, w: w}
 }
 
