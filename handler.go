@@ -2,6 +2,7 @@ package slogrotate
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 )
 
@@ -22,14 +23,22 @@ type Handler struct {
 var _ slog.Handler = (*Handler)(nil)
 
 // NewJSONHandler returns a Handler that writes each record to w as one
-// line of JSON, as [slog.NewJSONHandler] does. opts may be nil.
+// line of JSON, as [slog.NewJSONHandler] does. opts may be nil; a nil w
+// makes every record an error, as for [NewHandler].
 func NewJSONHandler(w *Writer, opts *slog.HandlerOptions) *Handler {
+	if w == nil {
+		return NewHandler(nil, nil)
+	}
 	return &Handler{inner: slog.NewJSONHandler(w, opts), w: w}
 }
 
 // NewTextHandler returns a Handler that writes each record to w as one
-// line of key=value pairs, as [slog.NewTextHandler] does. opts may be nil.
+// line of key=value pairs, as [slog.NewTextHandler] does. opts may be nil;
+// a nil w makes every record an error, as for [NewHandler].
 func NewTextHandler(w *Writer, opts *slog.HandlerOptions) *Handler {
+	if w == nil {
+		return NewHandler(nil, nil)
+	}
 	return &Handler{inner: slog.NewTextHandler(w, opts), w: w}
 }
 
@@ -37,13 +46,28 @@ func NewTextHandler(w *Writer, opts *slog.HandlerOptions) *Handler {
 // write to w and must write each record with a single Write call, as the
 // standard library's handlers do: the Writer treats each Write as one
 // record, never split across files or interleaved with another process's.
-// Like [slog.New], it panics if h (or w) is nil: that is a programming
-// error, not a condition of the log.
+// A nil h or w is reported, at each record, as an error that says so.
 func NewHandler(w *Writer, h slog.Handler) *Handler {
 	if w == nil || h == nil {
-		panic("slogrotate: NewHandler with a nil Writer or slog.Handler")
+		h = invalidHandler{w}
 	}
 	return &Handler{inner: h, w: w}
+}
+
+// invalidHandler stands for the nil argument of a NewHandler: every record
+// is an error, passed to the Writer's error handler if there is a Writer.
+type invalidHandler struct{ w *Writer }
+
+var errNilHandler = errors.New("slogrotate: NewHandler was given a nil Writer or slog.Handler; the record is lost")
+
+func (h invalidHandler) Enabled(context.Context, slog.Level) bool { return true }
+func (h invalidHandler) WithAttrs([]slog.Attr) slog.Handler       { return h }
+func (h invalidHandler) WithGroup(string) slog.Handler            { return h }
+func (h invalidHandler) Handle(context.Context, slog.Record) error {
+	if h.w != nil {
+		h.w.cfg.onError(errNilHandler)
+	}
+	return errNilHandler
 }
 
 // Enabled reports whether the handler writes records at level l.
@@ -56,7 +80,7 @@ func (h *Handler) Enabled(ctx context.Context, l slog.Level) bool {
 // discards the error a handler returns.
 func (h *Handler) Handle(ctx context.Context, r slog.Record) error {
 	err := h.inner.Handle(ctx, r)
-	if h.w.bufSize > 0 && r.Level >= h.w.cfg.flushLevel.Level() {
+	if h.w != nil && h.w.bufSize > 0 && r.Level >= h.w.cfg.flushLevel.Level() {
 		if ferr := h.w.Flush(); err == nil {
 			err = ferr
 		}

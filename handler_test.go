@@ -2,6 +2,7 @@ package slogrotate
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"log/slog"
 	"os"
@@ -89,4 +90,18 @@ func TestHostileMessagesStayOnOneLine(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, 1, bytes.Count(data, []byte("\n")), "%s: %q", name, data)
 	}
+}
+
+// A nil argument is no panic: each record is an error that says so.
+func TestNewHandlerNil(t *testing.T) {
+	path := filepath.Join(tempDir(t), "app.log")
+	var got []error
+	w := openHandlerTest(t, path, WithErrorHandler(func(err error) { got = append(got, err) }))
+	h := NewHandler(w, nil)
+	require.NotPanics(t, func() { slog.New(h).Info("x") })
+	require.Len(t, got, 1)
+	assert.ErrorContains(t, got[0], "nil")
+	assert.Error(t, NewHandler(nil, nil).Handle(context.Background(), slog.Record{}))
+	assert.Error(t, NewJSONHandler(nil, nil).Handle(context.Background(), slog.Record{}))
+	assert.Error(t, NewTextHandler(nil, nil).Handle(context.Background(), slog.Record{}))
 }

@@ -27,6 +27,12 @@ import (
 // and stop is a no-op: call [Writer.Rotate] and [Writer.Reopen] from
 // whatever mechanism the service uses instead.
 func HandleSignals(w *Writer, errs func(error)) (stop func()) {
+	if w == nil {
+		if errs != nil {
+			errs(errors.New("slogrotate: HandleSignals was given a nil Writer; no signal is handled"))
+		}
+		return func() {}
+	}
 	if errs == nil {
 		errs = w.cfg.onError
 	}
