@@ -239,7 +239,8 @@ func runCutterChild() int {
 	var c cutterConf
 	childConf(&c)
 	id := c.ID
-	w, err := Open(c.Path, childOptions(c.Opts)...)
+	// No timer may write the batch out before the cutter does.
+	w, err := Open(c.Path, append(childOptions(c.Opts), WithFlushInterval(time.Hour), WithIdleRotation(false))...)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "cutter:", err)
 		return 2
@@ -256,9 +257,14 @@ func runCutterChild() int {
 	}(int(w.fd))
 	pad := strings.Repeat("x", 100)
 	var rec []byte
+	full := func(n int) bool {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		return len(w.buf)+n > w.bufSize
+	}
 	for seq := 0; ; seq++ {
 		rec = appendRecord(rec[:0], id, seq, time.Now(), pad)
-		if len(w.buf)+len(rec) > w.bufSize {
+		if full(len(rec)) {
 			break // the next record would flush the batch
 		}
 		w.Write(rec)
