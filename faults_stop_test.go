@@ -26,14 +26,14 @@ import (
 // twice, and nothing is lost.
 func TestStoppedLockHolder(t *testing.T) {
 	if testing.Short() {
-		t.Skip("forks processes for about eight seconds")
+		t.Skip("forks processes for about ten seconds")
 	}
 	dir := tempDir(t)
 	path := filepath.Join(dir, "error.log")
 	const lockTimeout = 100 * time.Millisecond
 	conf := faultConf{
 		opts: "every=1s,locktimeout=100ms,reopen=100ms",
-		gap:  5 * time.Millisecond, until: time.Now().Add(8 * time.Second),
+		gap:  10 * time.Millisecond, until: time.Now().Add(10 * time.Second),
 	}
 	// The holder writes more often than the others, so that it is the first
 	// at a boundary and takes the lock (the others follow it without the
@@ -46,7 +46,7 @@ func TestStoppedLockHolder(t *testing.T) {
 	for id := 1; id <= 4; id++ {
 		others = append(others, startFault(t, path, id, conf))
 	}
-	require.True(t, holder.waitFor(3*time.Second, func(p *faultProc) bool { return p.holding }), "the holder never reached its rollover")
+	require.True(t, holder.waitFor(5*time.Second, func(p *faultProc) bool { return p.holding }), "the holder never reached its rollover")
 	time.Sleep(50 * time.Millisecond) // let SIGSTOP land
 	stopped := time.Now()
 	before := ourArchives(t, dir)

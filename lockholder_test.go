@@ -46,7 +46,7 @@ func testStalledHolder(t *testing.T, at stage, stall time.Duration) {
 	path := filepath.Join(dir, "error.log")
 	conf := faultConf{
 		opts: "every=1s,locktimeout=100ms,reopen=100ms",
-		gap:  5 * time.Millisecond, until: time.Now().Add(4 * time.Second),
+		gap:  10 * time.Millisecond, until: time.Now().Add(5 * time.Second),
 	}
 	// The holder writes more often than the others, so that it is the first
 	// at a boundary and takes the lock; it stops at its first rollover
@@ -64,11 +64,11 @@ func testStalledHolder(t *testing.T, at stage, stall time.Duration) {
 	}
 	var resumed time.Time
 	if stall > 0 {
-		require.True(t, holder.waitFor(3*time.Second, func(p *faultProc) bool { return !p.stallTo.IsZero() }),
+		require.True(t, holder.waitFor(4*time.Second, func(p *faultProc) bool { return !p.stallTo.IsZero() }),
 			"the holder never stalled at its rollover")
 		resumed = holder.stallTo
 	} else {
-		require.True(t, holder.waitFor(3*time.Second, func(p *faultProc) bool { return p.holding }),
+		require.True(t, holder.waitFor(4*time.Second, func(p *faultProc) bool { return p.holding }),
 			"the holder never reached its rollover")
 		time.Sleep(stop) // the stop whose effect is measured
 		resumed = time.Now()
