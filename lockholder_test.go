@@ -4,6 +4,7 @@ package slogrotate
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"path/filepath"
 	"syscall"
 	"testing"
@@ -107,4 +108,80 @@ func testStalledHolder(t *testing.T, at stage, stall time.Duration) {
 	}
 	t.Logf("misfiled %d records; the last written %v after the holder went on (margin %v)", misfiled, worst.Round(time.Millisecond), margin)
 	assert.Zero(t, late, fmt.Sprintf("%d records were misfiled more than %v after the holder went on (the last %v after)", late, margin, worst))
+}
+
+// Processes stopped at random, lock holders among them, with a size cap
+// and compression on: 8 writers on a one-second schedule, and every
+// 500 ms a random one is stopped with SIGSTOP for 200 ms. Nothing is lost,
+// and no record lands more than 300 ms outside the period of its file: a
+// stopped process can misfile what it is in the middle of writing, and a
+// lock it holds delays the others' rollover, but only for as long as it is
+// stopped.
+func TestRandomStopsMisfileLittle(t *testing.T) {
+	if testing.Short() {
+		t.Skip("forks processes for about twelve seconds")
+	}
+	const stop, bound = 200 * time.Millisecond, 300 * time.Millisecond
+	dir := tempDir(t)
+	path := filepath.Join(dir, "error.log")
+	conf := faultConf{
+		opts: "every=1s,locktimeout=100ms,reopen=100ms,maxsize=65536,compress=1",
+		gap:  200 * time.Microsecond, until: time.Now().Add(10 * time.Second),
+	}
+	var procs []*faultProc
+	for id := range 8 {
+		procs = append(procs, startFault(t, path, id, conf))
+	}
+	stops := 0
+	for time.Until(conf.until) > time.Second {
+		time.Sleep(500*time.Millisecond - stop)
+		p := procs[rand.IntN(len(procs))]
+		require.NoError(t, p.cmd.Process.Signal(syscall.SIGSTOP))
+		time.Sleep(stop) // the stop under test
+		require.NoError(t, p.cmd.Process.Signal(syscall.SIGCONT))
+		stops++
+	}
+	for _, p := range procs {
+		p.finish(t, 20*time.Second)
+	}
+	finalSweep(t, path, func(as []archiveName) bool {
+		for _, a := range as {
+			if !a.compressed {
+				return false
+			}
+		}
+		return true
+	}, childOptions(conf.opts)...)
+
+	s := scanDir(t, dir)
+	for _, p := range procs {
+		m, d := s.Account(p.id, p.n, p.lost)
+		assert.Zero(t, m+d, "child %d: %d records missing, %d duplicated", p.id, m, d)
+		assert.Empty(t, p.lost, "child %d lost writes", p.id)
+	}
+	cfg := testConfig(t, childOptions(conf.opts)...)
+	misfiled, worst := 0, time.Duration(0)
+	for name, f := range s.ByFile {
+		a, ok := cfg.parseArchive("error.log", name)
+		if !ok {
+			continue
+		}
+		for _, r := range f.Records {
+			var off time.Duration
+			switch {
+			case r.WT.Before(a.period):
+				off = a.period.Sub(r.WT)
+			case !r.WT.Before(a.end):
+				off = r.WT.Sub(a.end)
+			default:
+				continue
+			}
+			misfiled++
+			worst = max(worst, off)
+		}
+	}
+	t.Logf("%d stops of %v; %d records, %d outside their file's period, the farthest by %v (bound %v)",
+		stops, stop, s.Records, misfiled, worst.Round(time.Millisecond), bound)
+	assert.Less(t, worst, bound, "a record landed too far outside its period")
+	assert.Zero(t, s.Torn+s.BadGzip+s.TempFiles, "%v", s.Problems)
 }
