@@ -380,6 +380,16 @@ func finalSweep(t *testing.T, path string, done func([]archiveName) bool, opts .
 	}
 }
 
+// allCompressed is a finalSweep condition: every archive is compressed.
+func allCompressed(as []archiveName) bool {
+	for _, a := range as {
+		if !a.compressed {
+			return false
+		}
+	}
+	return true
+}
+
 // waitUntil polls cond until it holds or fails the test after timeout.
 func waitUntil(t *testing.T, timeout time.Duration, what string, cond func() bool) {
 	t.Helper()

@@ -144,14 +144,7 @@ func TestRandomStopsMisfileLittle(t *testing.T) {
 	for _, p := range procs {
 		p.finish(t, 20*time.Second)
 	}
-	finalSweep(t, path, func(as []archiveName) bool {
-		for _, a := range as {
-			if !a.compressed {
-				return false
-			}
-		}
-		return true
-	}, childOptions(conf.opts)...)
+	finalSweep(t, path, allCompressed, childOptions(conf.opts)...)
 
 	s := scanDir(t, dir)
 	for _, p := range procs {

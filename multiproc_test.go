@@ -260,14 +260,7 @@ func TestMultiProcessCompressAndSize(t *testing.T) {
 	}
 	specs = append(specs, childSpec{id: 20, plan: [][2]int{{0, 5000}}, opts: opts, hang: "compressing"})
 	want := runChildren(t, path, start, specs)
-	finalSweep(t, path, func(as []archiveName) bool {
-		for _, a := range as {
-			if !a.compressed {
-				return false
-			}
-		}
-		return true
-	}, childOptions(opts)...)
+	finalSweep(t, path, allCompressed, childOptions(opts)...)
 
 	checkLog(t, path, want)
 

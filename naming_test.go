@@ -134,14 +134,7 @@ func TestMultiProcessArchiveDir(t *testing.T) {
 	}
 	specs = append(specs, childSpec{id: 7, plan: [][2]int{{0, 5000}}, opts: opts, killAt: 2500 * time.Millisecond})
 	want := runChildren(t, path, start, specs)
-	finalSweep(t, path, func(as []archiveName) bool {
-		for _, a := range as {
-			if !a.compressed {
-				return false
-			}
-		}
-		return len(as) > 0
-	}, childOptions(opts)...)
+	finalSweep(t, path, func(as []archiveName) bool { return len(as) > 0 && allCompressed(as) }, childOptions(opts)...)
 
 	old := filepath.Join(dir, "old")
 	cfg := testConfig(t, childOptions(opts)...)
