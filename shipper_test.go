@@ -130,6 +130,9 @@ func (r *rsyslog) stop(t *testing.T) {
 	r.cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case <-r.exited:
+		if !r.cmd.ProcessState.Success() {
+			t.Errorf("rsyslogd stopped by SIGTERM exited with %v:\n%s", r.cmd.ProcessState, r.stderr.String())
+		}
 	case <-time.After(10 * time.Second):
 		r.cmd.Process.Kill()
 		<-r.exited
@@ -207,13 +210,12 @@ func archivePeriods(t *testing.T, cfg *config, dir, base string) (periods, compr
 	return len(seen), compressed
 }
 
-// TestRsyslogImfile runs rsyslogd with imfile following the live file and
-// the archive directory (imfileConf) while 8 processes write across at
-// least five periods of a second, with a size cap that rolls the file over
-// several times within each, compression on, and one process killed by
-// SIGKILL. Every record a process acknowledged (for the killed one: every
-// record it left in the files) must be shipped exactly once, and nothing
-// else.
+// TestRsyslogImfile runs rsyslogd with imfile following the archive
+// directory (imfileConf) while 8 processes write across at least five
+// periods of a second, with a size cap that rolls the file over several
+// times within each, compression on, and one process killed by SIGKILL.
+// Every record a process acknowledged (for the killed one: every record it
+// left in the files) must be shipped exactly once, and nothing else.
 func TestRsyslogImfile(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs rsyslogd and eight writer processes for about eight seconds")
@@ -228,10 +230,10 @@ func TestRsyslogImfile(t *testing.T) {
 	}
 	path := filepath.Join(logDir, "error.log")
 	oldDir := filepath.Join(logDir, "old")
-	// The lock file is given explicitly, hidden beside the log: no glob a
-	// shipper is given for the log or its archives may match it (the
-	// rollover lock and its companion .error.log.maint.lock hold the
-	// processes' shared state, not records).
+	// The lock file is given explicitly, hidden beside the log, so that no
+	// glob for the log or its archives matches it (nor the maintenance lock
+	// beside it, .error.log.maint.lock): they hold the processes' shared
+	// state, not records.
 	lock := filepath.Join(logDir, ".error.log.lock")
 	opts := "every=1s,reopen=200ms,locktimeout=3s,maxsize=262144,archivedir=old,compress,lockfile=" + lock
 	cfg := testConfig(t, childOptions(opts)...)
@@ -248,33 +250,56 @@ func TestRsyslogImfile(t *testing.T) {
 	rs := startRsyslog(t, bin, rsDir, imfileConf(filepath.Join(oldDir, "error.log.*[0-9]"), workDir, out), out)
 	shipMarker(rs) // rsyslogd is following the archives
 
-	writers := startWriters(t, []int{0, 1, 2, 3, 4, 5, 6, 7}, streamConf{Path: path, Opts: opts})
-	killed := writers[7]
-	waitUntil(t, time.Minute, "two periods archived", func() bool {
+	want, killed := writeAcrossRollovers(t, path, opts, func() int {
 		n, _ := archivePeriods(t, cfg, oldDir, "error.log")
-		return n >= 2
+		return n
 	})
-	require.NoError(t, killed.cmd.Process.Kill())
-	<-killed.exited
-	waitUntil(t, time.Minute, "seven periods archived", func() bool {
-		n, _ := archivePeriods(t, cfg, oldDir, "error.log")
-		return n >= 7 // the first marker's period and at least five rollovers by the schedule
-	})
-	want := stopWriters(t, writers[:7])
 	shipMarker(rs) // after every writer has stopped: rsyslogd has read all
 	rs.stop(t)
 	rs.read(t)
 	marker.w.Close()
 	want[-1] = marker.seq
 
-	rep := checkShippedFiles(t, path, oldDir, cfg, want, killed.id)
-	want[killed.id] = rep.Last[killed.id] + 1
+	rep := checkShippedFiles(t, path, oldDir, cfg, want, killed)
+	want[killed] = rep.Last[killed] + 1
 	periods, gz := archivePeriods(t, cfg, oldDir, "error.log")
 	t.Logf("files: %v; %d periods archived, %d archives compressed; %d records shipped; rsyslogd said: %q", rep, periods, gz, len(rs.seen), rs.stderr.String())
 	if gz == 0 {
 		t.Error("no archive was compressed during the run: the test means to ship a log whose archives are compressed")
 	}
+	checkLogDir(t, logDir, filepath.Base(lock))
 	checkShipped(t, rs, rep, want)
+}
+
+// writeAcrossRollovers runs 8 stream writers on the log at path with opts
+// until periods (the number of periods archived) reaches 7: the first
+// marker's and at least five rollovers by the schedule. Writer 7 is killed
+// with SIGKILL once two periods are archived. It returns what the others
+// acknowledged, and the killed writer's id.
+func writeAcrossRollovers(t *testing.T, path, opts string, periods func() int) (want map[int]int, killed int) {
+	t.Helper()
+	writers := startWriters(t, []int{0, 1, 2, 3, 4, 5, 6, 7}, streamConf{Path: path, Opts: opts})
+	victim := writers[7]
+	waitUntil(t, time.Minute, "two periods archived", func() bool { return periods() >= 2 })
+	require.NoError(t, victim.cmd.Process.Kill())
+	<-victim.exited
+	waitUntil(t, time.Minute, "seven periods archived", func() bool { return periods() >= 7 })
+	return stopWriters(t, writers[:7]), victim.id
+}
+
+// checkLogDir checks that the log's directory holds only the live file,
+// the archive directory and the two hidden lock files: nothing a glob for
+// the log (error.log*, *.log) would pick up but the log itself.
+func checkLogDir(t *testing.T, logDir, lock string) {
+	t.Helper()
+	entries, err := os.ReadDir(logDir)
+	require.NoError(t, err)
+	allowed := map[string]bool{"error.log": true, "old": true, lock: true, strings.TrimSuffix(lock, ".lock") + ".maint.lock": true}
+	for _, e := range entries {
+		if !allowed[e.Name()] {
+			t.Errorf("%s in the log directory", e.Name())
+		}
+	}
 }
 
 // checkShippedFiles reads back the log's files, the live one and the
