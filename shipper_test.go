@@ -65,7 +65,8 @@ func rsyslogdBinary(t *testing.T) string {
 //
 // The main queue is direct, so that a record reaches out in the order
 // imfile read it: the test's last marker, read last, shows that everything
-// before it was shipped.
+// before it was shipped. maxMessageSize is above the largest record the
+// writers write (16 KiB); at rsyslog's default, 8k, it would be cut.
 func imfileConf(archives, workDir, out string) string {
 	return fmt.Sprintf(`global(workDirectory=%q maxMessageSize="64k")
 main_queue(queue.type="Direct")
@@ -94,8 +95,8 @@ type rsyslog struct {
 }
 
 // startRsyslog starts rsyslogd in the foreground with conf (which must
-// write to out), its PID file and work directory in dir. It is stopped at
-// the end of the test if the test has not stopped it.
+// write to out), its configuration file and PID file in dir. It is stopped
+// at the end of the test if the test has not stopped it.
 func startRsyslog(t *testing.T, bin, dir, conf, out string) *rsyslog {
 	t.Helper()
 	confPath := filepath.Join(dir, "rsyslog.conf")
