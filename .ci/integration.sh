@@ -38,7 +38,7 @@ have_logrotate || missing+=(logrotate)
 have_rsyslog || missing+=(rsyslog)
 if [ "$mode" != modules ] && [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
-    echo "integration.sh: ${missing[*]} missing and apt-get cannot install it here; TestLogrotate or TestRsyslogImfile will skip" >&2
+    echo "integration.sh: missing ${missing[*]}, and apt-get cannot install it here; TestLogrotate or TestRsyslogImfile will skip" >&2
   else
     out=$(mktemp)
     if ! { apt-get update -qq &&
@@ -55,7 +55,7 @@ fi
 [ "$mode" = install ] && exit 0
 
 if [ "$mode" = all ]; then
-  # The root module's integration tests: logrotate, tail -F, signals.
+  # The root module's integration tests: logrotate, tail -F, rsyslog, signals.
   go test -count=1 -timeout 5m \
     -run '^(TestLogrotate|TestTailFollower|TestRsyslogImfile|TestHandleSignals.*|TestSignalsAcrossProcesses)$' .
 fi
