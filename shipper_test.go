@@ -211,17 +211,25 @@ func archivePeriods(t *testing.T, cfg *config, dir, base string) (periods, compr
 	return len(seen), compressed
 }
 
-// TestRsyslogImfile runs rsyslogd with imfile following the archive
-// directory (imfileConf) while 8 processes write across at least five
-// periods of a second, with a size cap that rolls the file over several
-// times within each, compression on, and one process killed by SIGKILL.
-// Every record a process acknowledged (for the killed one: every record it
-// left in the files) must be shipped exactly once, and nothing else.
+// TestRsyslogImfile runs rsyslogd with imfile following the archives
+// (imfileConf) while 8 processes write across at least five periods of a
+// second, with a size cap that rolls the file over several times within
+// each, compression on, and one process killed by SIGKILL: once with the
+// archives in an archive directory, once beside the log. Every record a
+// process acknowledged (for the killed one: every record it left in the
+// files) must be shipped exactly once, and nothing else.
 func TestRsyslogImfile(t *testing.T) {
 	if testing.Short() {
-		t.Skip("runs rsyslogd and eight writer processes for about eight seconds")
+		t.Skip("runs rsyslogd and eight writer processes for about eight seconds, twice")
 	}
 	bin := rsyslogdBinary(t)
+	t.Run("archive directory", func(t *testing.T) { testRsyslogImfile(t, bin, "old") })
+	t.Run("beside the log", func(t *testing.T) { testRsyslogImfile(t, bin, "") })
+}
+
+// testRsyslogImfile is TestRsyslogImfile with the archives in archiveDir
+// (relative to the log's directory; "" for beside the log).
+func testRsyslogImfile(t *testing.T, bin, archiveDir string) {
 	dir := tempDir(t)
 	logDir := filepath.Join(dir, "log")
 	rsDir := filepath.Join(dir, "rsyslog")
@@ -230,13 +238,16 @@ func TestRsyslogImfile(t *testing.T) {
 		require.NoError(t, os.MkdirAll(d, 0o755))
 	}
 	path := filepath.Join(logDir, "error.log")
-	oldDir := filepath.Join(logDir, "old")
+	oldDir := filepath.Join(logDir, archiveDir)
 	// The lock file is given explicitly, hidden beside the log, so that no
 	// glob for the log or its archives matches it (nor the maintenance lock
 	// beside it, .error.log.maint.lock): they hold the processes' shared
 	// state, not records.
 	lock := filepath.Join(logDir, ".error.log.lock")
-	opts := "every=1s,reopen=200ms,locktimeout=3s,maxsize=262144,archivedir=old,compress,lockfile=" + lock
+	opts := "every=1s,reopen=200ms,locktimeout=3s,maxsize=262144,compress,lockfile=" + lock
+	if archiveDir != "" {
+		opts += ",archivedir=" + archiveDir
+	}
 	cfg := testConfig(t, childOptions(opts)...)
 
 	// Each marker is archived at once (Rotate): once rsyslogd ships it, it
@@ -268,7 +279,7 @@ func TestRsyslogImfile(t *testing.T) {
 	if gz == 0 {
 		t.Error("no archive was compressed during the run: the test means to ship a log whose archives are compressed")
 	}
-	checkLogDir(t, logDir, filepath.Base(lock))
+	checkLogDir(t, logDir, filepath.Base(lock), cfg)
 	checkShipped(t, rs, rep, want)
 }
 
@@ -289,22 +300,24 @@ func writeAcrossRollovers(t *testing.T, path, opts string, periods func() int) (
 }
 
 // checkLogDir checks that the log's directory holds only the live file,
-// the archive directory and the two hidden lock files: nothing a glob for
-// the log (error.log*, *.log) would pick up but the log itself.
-func checkLogDir(t *testing.T, logDir, lock string) {
+// the archive directory or the archives, and the two hidden lock files:
+// nothing the globs for the log (error.log, error.log.*[0-9]) pick up but
+// the log and its plain archives.
+func checkLogDir(t *testing.T, logDir, lock string, cfg *config) {
 	t.Helper()
 	entries, err := os.ReadDir(logDir)
 	require.NoError(t, err)
-	allowed := map[string]bool{"error.log": true, "old": true, lock: true, strings.TrimSuffix(lock, ".lock") + ".maint.lock": true}
+	allowed := map[string]bool{"error.log": true, lock: true, strings.TrimSuffix(lock, ".lock") + ".maint.lock": true}
 	for _, e := range entries {
-		if !allowed[e.Name()] {
+		if _, archive := cfg.parseArchive("error.log", e.Name()); !allowed[e.Name()] && !archive && !(e.IsDir() && e.Name() == "old") {
 			t.Errorf("%s in the log directory", e.Name())
 		}
 	}
 }
 
 // checkShippedFiles reads back the log's files, the live one and the
-// archives in archiveDir (compressed or not), and checks that
+// archives in archiveDir (compressed or not; archiveDir may be the log's
+// own directory), and checks that
 // they hold every acknowledged record once, in the file of its period;
 // the killed writer's records must be 0..k with no hole.
 func checkShippedFiles(t *testing.T, path, archiveDir string, cfg *config, want map[int]int, killed int) *logcheck.Report {
@@ -312,9 +325,11 @@ func checkShippedFiles(t *testing.T, path, archiveDir string, cfg *config, want 
 	base := filepath.Base(path)
 	rep, err := logcheck.ScanDir(archiveDir, nil)
 	require.NoError(t, err)
-	live, err := logcheck.ReadFile(path)
-	require.NoError(t, err)
-	rep.Add(live)
+	if archiveDir != filepath.Dir(path) {
+		live, err := logcheck.ReadFile(path)
+		require.NoError(t, err)
+		rep.Add(live)
+	}
 	rep.CheckPeriods(base, periodFunc(Every(time.Second), time.UTC), func(name string) (string, bool) {
 		a, ok := cfg.parseArchive(base, name)
 		if !ok {
