@@ -117,6 +117,8 @@ func childOptions(spec string) []Option {
 			opts = append(opts, WithArchiveDir(v))
 		case "keepext":
 			opts = append(opts, WithKeepExtension())
+		case "lockfile":
+			opts = append(opts, WithLockFile(v))
 		case "buffer":
 			n, _ := strconv.Atoi(v)
 			opts = append(opts, WithBuffer(n), WithFlushInterval(50*time.Millisecond))
