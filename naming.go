@@ -121,6 +121,15 @@ func (c *config) parsePeriod(s string) (time.Time, bool) {
 // periodNamed returns the period whose archive suffix is exactly text.
 func periodNamed(s Schedule, layout string, loc *time.Location, text string) (time.Time, bool) {
 	t, err := time.ParseInLocation(layout, text, loc)
+	if err == nil && t.Format(layout) != text {
+		// A wall time in a daylight-saving gap may have been put before
+		// the gap; the boundary there is the gap's end (see wallTime).
+		var u time.Time
+		u, err = time.Parse(layout, text)
+		y, mo, d := u.Date()
+		h, m, sec := u.Clock()
+		t = wallTime(y, mo, d, h, m, sec, loc).Add(time.Duration(u.Nanosecond()))
+	}
 	if err != nil || t.Format(layout) != text {
 		return time.Time{}, false
 	}
