@@ -176,3 +176,18 @@ func TestMonthlyPeriodLengths(t *testing.T) {
 		assert.Equal(t, time.Duration(c.days)*24*time.Hour, end.Sub(st), "%v", c.at)
 	}
 }
+
+// Open trusts a schedule's default layout without checking it
+// (validLayout): every default must pass checkLayout. Every's steps are
+// all divisors of a day and some that are not.
+func TestDefaultLayoutsAreValid(t *testing.T) {
+	schedules := []Schedule{Daily(), DailyAt(6, 30), Weekly(time.Wednesday), Monthly()}
+	for step := 1; step <= 86400; step++ {
+		if 86400%step == 0 || step%997 == 0 {
+			schedules = append(schedules, Every(time.Duration(step)*time.Second))
+		}
+	}
+	for _, s := range schedules {
+		require.NoError(t, checkLayout(s.Layout(), s), s.String())
+	}
+}
