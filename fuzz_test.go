@@ -32,7 +32,7 @@ func FuzzSchedule(f *testing.F) {
 	f.Add(uint8(2), int64(9), int64(0), int64(1<<40), "2006/01/02", true)
 	f.Fuzz(func(t *testing.T, kind uint8, a, b, at int64, layout string, setLayout bool) {
 		var s Schedule
-		switch kind % 6 {
+		switch kind % 7 {
 		case 0:
 			s = Every(time.Duration(a))
 		case 1:
@@ -45,6 +45,8 @@ func FuzzSchedule(f *testing.F) {
 			s = Daily()
 		case 5:
 			s = Schedule{}
+		case 6:
+			s = Monthly()
 		}
 		_ = s.String()
 		_ = s.Layout()

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -121,6 +122,15 @@ func (c *config) parsePeriod(s string) (time.Time, bool) {
 // periodNamed returns the period whose archive suffix is exactly text.
 func periodNamed(s Schedule, layout string, loc *time.Location, text string) (time.Time, bool) {
 	t, err := time.ParseInLocation(layout, text, loc)
+	if err == nil && t.Format(layout) != text {
+		// A wall time in a daylight-saving gap may have been put before
+		// the gap; the boundary there is the gap's end (see wallTime).
+		var u time.Time
+		u, err = time.Parse(layout, text)
+		y, mo, d := u.Date()
+		h, m, sec := u.Clock()
+		t = wallTime(y, mo, d, h, m, sec, loc).Add(time.Duration(u.Nanosecond()))
+	}
 	if err != nil || t.Format(layout) != text {
 		return time.Time{}, false
 	}
@@ -133,6 +143,34 @@ func periodNamed(s Schedule, layout string, loc *time.Location, text string) (ti
 		}
 	}
 	return time.Time{}, false
+}
+
+// checkedLayouts remembers the layouts checkLayout accepted, by layout and
+// schedule, so that a process opening many writers checks each once.
+var checkedLayouts sync.Map // layoutKey -> struct{}
+
+type layoutKey struct {
+	layout   string
+	schedule Schedule
+}
+
+// validLayout is checkLayout for Open, where it would otherwise be most of
+// the cost: a schedule's default layout is valid by construction (as
+// TestDefaultLayoutsAreValid checks), and another layout is checked once per
+// process.
+func validLayout(layout string, s Schedule) error {
+	if layout == s.Layout() {
+		return nil
+	}
+	key := layoutKey{layout, s}
+	if _, ok := checkedLayouts.Load(key); ok {
+		return nil
+	}
+	if err := checkLayout(layout, s); err != nil {
+		return err
+	}
+	checkedLayouts.Store(key, struct{}{})
+	return nil
 }
 
 // checkLayout rejects layouts that cannot name periods uniquely: each of a

@@ -476,7 +476,7 @@ func (c *config) check(path string) error {
 	if c.layout == "" {
 		c.layout = c.schedule.Layout()
 	}
-	if err := checkLayout(c.layout, c.schedule); err != nil {
+	if err := validLayout(c.layout, c.schedule); err != nil {
 		return invalidOption(err)
 	}
 	if err := c.setExtensions(filepath.Base(path)); err != nil {

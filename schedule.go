@@ -6,7 +6,8 @@ import (
 )
 
 // A Schedule says when the log file rolls over. Build one with [Every],
-// [Hourly], [Daily], [DailyAt] or [Weekly] and pass it to [WithSchedule].
+// [Hourly], [Daily], [DailyAt], [Weekly] or [Monthly] and pass it to
+// [WithSchedule].
 //
 // Boundaries are computed from calendar fields in the writer's location
 // (see [WithLocation]), not by adding fixed durations, so a daylight-saving
@@ -31,6 +32,7 @@ const (
 	kindEvery
 	kindDaily
 	kindWeekly
+	kindMonthly
 )
 
 // Every rolls over every d, aligned to the wall clock: the periods of a day
@@ -78,6 +80,11 @@ func Weekly(day time.Weekday) Schedule {
 	return Schedule{kind: kindWeekly, weekday: day}
 }
 
+// Monthly rolls over at local midnight at the start of the first day of
+// each month, whatever the month's length. Its default archive layout names
+// a period by its month ("2006-01").
+func Monthly() Schedule { return Schedule{kind: kindMonthly} }
+
 // String describes the schedule, for messages.
 func (s Schedule) String() string {
 	switch s.kind {
@@ -87,6 +94,8 @@ func (s Schedule) String() string {
 		return fmt.Sprintf("daily at %02d:%02d", s.hour, s.minute)
 	case kindWeekly:
 		return "weekly on " + s.weekday.String()
+	case kindMonthly:
+		return "monthly"
 	}
 	return "invalid schedule"
 }
@@ -98,7 +107,7 @@ func (s Schedule) Err() error {
 		return s.err
 	}
 	if s.kind == kindNone {
-		return fmt.Errorf("slogrotate: the zero Schedule is not valid; use Every, Hourly, Daily, DailyAt or Weekly")
+		return fmt.Errorf("slogrotate: the zero Schedule is not valid; use Every, Hourly, Daily, DailyAt, Weekly or Monthly")
 	}
 	return nil
 }
@@ -115,11 +124,15 @@ func (s Schedule) Period(t time.Time, loc *time.Location) (start, end time.Time)
 }
 
 // Layout returns the default archive suffix layout for s: the coarsest one
-// that names each period uniquely ("2006-01-02" for daily and weekly
-// schedules, then hour, minute or second precision). Colons are avoided
-// because Windows forbids them in file names.
+// that names each period uniquely ("2006-01" for a monthly schedule,
+// "2006-01-02" for daily and weekly ones, then hour, minute or second
+// precision). Colons are avoided because Windows forbids them in file
+// names.
 func (s Schedule) Layout() string {
-	if s.kind != kindEvery {
+	switch s.kind {
+	case kindMonthly:
+		return "2006-01"
+	case kindDaily, kindWeekly:
 		return "2006-01-02"
 	}
 	switch {
@@ -139,18 +152,20 @@ func (s Schedule) start(t time.Time, loc *time.Location) time.Time {
 	switch s.kind {
 	case kindEvery:
 		secs := t.Hour()*3600 + t.Minute()*60 + t.Second()
-		c = time.Date(y, mo, d, 0, 0, secs/s.step*s.step, 0, loc)
+		c = wallTime(y, mo, d, 0, 0, secs/s.step*s.step, loc)
 	case kindDaily:
-		c = time.Date(y, mo, d, s.hour, s.minute, 0, 0, loc)
+		c = wallTime(y, mo, d, s.hour, s.minute, 0, loc)
 		if c.After(t) {
-			c = time.Date(y, mo, d-1, s.hour, s.minute, 0, 0, loc)
+			c = wallTime(y, mo, d-1, s.hour, s.minute, 0, loc)
 		}
 	case kindWeekly:
 		back := (int(t.Weekday()) - int(s.weekday) + 7) % 7
-		c = time.Date(y, mo, d-back, 0, 0, 0, 0, loc)
+		c = wallTime(y, mo, d-back, 0, 0, 0, loc)
 		if c.After(t) {
-			c = time.Date(y, mo, d-back-7, 0, 0, 0, 0, loc)
+			c = wallTime(y, mo, d-back-7, 0, 0, 0, loc)
 		}
+	case kindMonthly:
+		c = wallTime(y, mo, 1, 0, 0, 0, loc)
 	default:
 		return t
 	}
@@ -179,14 +194,16 @@ func (s Schedule) next(b time.Time, loc *time.Location) time.Time {
 			secs := b.Hour()*3600 + b.Minute()*60 + b.Second()
 			secs = (secs/s.step + k) * s.step
 			if secs >= 86400 {
-				n = time.Date(y, mo, d+1, 0, 0, 0, 0, loc)
+				n = wallTime(y, mo, d+1, 0, 0, 0, loc)
 			} else {
-				n = time.Date(y, mo, d, 0, 0, secs, 0, loc)
+				n = wallTime(y, mo, d, 0, 0, secs, loc)
 			}
 		case kindDaily:
-			n = time.Date(y, mo, d+k, s.hour, s.minute, 0, 0, loc)
+			n = wallTime(y, mo, d+k, s.hour, s.minute, 0, loc)
 		case kindWeekly:
-			n = time.Date(y, mo, d+7*k, 0, 0, 0, 0, loc)
+			n = wallTime(y, mo, d+7*k, 0, 0, 0, loc)
+		case kindMonthly:
+			n = wallTime(y, mo+time.Month(k), 1, 0, 0, 0, loc)
 		default:
 			return b.Add(time.Hour)
 		}
@@ -196,4 +213,26 @@ func (s Schedule) next(b time.Time, loc *time.Location) time.Time {
 			return n
 		}
 	}
+}
+
+// wallTime is the boundary at a wall-clock time in loc: time.Date, except
+// in a daylight-saving gap. There time.Date may return an instant before
+// the gap, which for a gap at midnight (Asunción, Santiago, Havana) is on
+// the previous day, and a daily period would start an hour early. A
+// boundary in a gap is the gap's end: the first instant whose wall clock
+// is not earlier than the time asked for.
+func wallTime(y int, mo time.Month, d, h, m, sec int, loc *time.Location) time.Time {
+	t := time.Date(y, mo, d, h, m, sec, 0, loc)
+	want := time.Date(y, mo, d, h, m, sec, 0, time.UTC)
+	ty, tmo, td := t.Date()
+	th, tm, ts := t.Clock()
+	got := time.Date(ty, tmo, td, th, tm, ts, 0, time.UTC)
+	start, end := t.ZoneBounds()
+	switch {
+	case got.Before(want) && !end.IsZero():
+		return end // t is before the gap
+	case got.After(want) && !start.IsZero():
+		return start // t is after the gap
+	}
+	return t
 }

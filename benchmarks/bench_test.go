@@ -640,3 +640,39 @@ func TestMain(m *testing.M) {
 	}
 	os.Exit(code)
 }
+
+// BenchmarkOpen opens and closes a log per op, as a short-lived program (a
+// cron job, one run of the command) does once: writer=bare is os.OpenFile
+// with O_APPEND, the floor; layout=custom gives WithArchiveLayout a layout
+// that is not the schedule's default, which Open must check.
+func BenchmarkOpen(b *testing.B) {
+	cases := []struct {
+		name string
+		open func(path string) (io.Closer, error)
+	}{
+		{"writer=bare", func(path string) (io.Closer, error) {
+			return os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+		}},
+		{"writer=slogrotate/layout=default", func(path string) (io.Closer, error) {
+			return slogrotate.Open(path)
+		}},
+		{"writer=slogrotate/layout=custom", func(path string) (io.Closer, error) {
+			return slogrotate.Open(path, slogrotate.WithArchiveLayout("20060102"))
+		}},
+	}
+	for _, c := range cases {
+		b.Run(c.name, func(b *testing.B) {
+			path := filepath.Join(b.TempDir(), "app.log")
+			b.ReportAllocs()
+			for b.Loop() {
+				f, err := c.open(path)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if err := f.Close(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
