@@ -14,11 +14,12 @@ import (
 )
 
 // settings is what the command line asks for: the Writer's options and how
-// the command itself turns input lines into records.
+// the command itself turns its input into records.
 type settings struct {
 	path     string
 	opts     []slogrotate.Option
 	format   format
+	sep      byte // what ends an input record: '\n', or 0 with -input nul
 	level    string
 	attrs    []attr
 	tee      bool
@@ -43,7 +44,7 @@ func (e usageError) Error() string { return e.msg }
 // this file; the helpers check the value, so a bad one is reported with
 // the flag's name rather than by Open.
 func parseFlags(args []string, stderr io.Writer) (*settings, error) {
-	s := &settings{format: formatRaw, level: "INFO", schedule: slogrotate.Daily(), loc: time.Local}
+	s := &settings{format: formatRaw, sep: '\n', level: "INFO", schedule: slogrotate.Daily(), loc: time.Local}
 	fl := flag.NewFlagSet("slogrotate", flag.ContinueOnError)
 	fl.SetOutput(stderr)
 	fl.Usage = func() {} // on an error, the hint below rather than every flag
@@ -72,6 +73,7 @@ func parseFlags(args []string, stderr io.Writer) (*settings, error) {
 	s.option(fl, "lock-timeout", "wait at most `DURATION` for the rollover lock", duration(slogrotate.WithLockTimeout))
 
 	fl.Var(formatFlag{&s.format}, "format", "record `FORMAT`: raw, json or timestamp")
+	fl.Var(inputFlag{&s.sep}, "input", "input `FRAMING`: line (each line a record) or nul (each record ends with a NUL byte)")
 	fl.Var(attrFlag{&s.attrs}, "attr", "add `KEY=VALUE` to every JSON record (repeatable)")
 	fl.StringVar(&s.level, "level", s.level, "`LEVEL` string of JSON records")
 	fl.BoolVar(&s.tee, "tee", false, "also copy standard input to standard output")
@@ -118,8 +120,9 @@ func (s *settings) finish(fl *flag.FlagSet) error {
 func usage(fl *flag.FlagSet) {
 	out := fl.Output()
 	fmt.Fprintf(out, "Usage: slogrotate [flags] PATH\n\n")
-	fmt.Fprintf(out, "Appends each line of standard input to the time-rotating log file PATH,\n")
-	fmt.Fprintf(out, "which other processes may share. See docs/command.md.\n\nFlags:\n")
+	fmt.Fprintf(out, "Appends each line (or NUL-terminated record, -input nul) of standard input\n")
+	fmt.Fprintf(out, "to the time-rotating log file PATH, which other processes may share.\n")
+	fmt.Fprintf(out, "See docs/command.md.\n\nFlags:\n")
 	fl.PrintDefaults()
 }
 
@@ -391,6 +394,30 @@ func (f formatFlag) Set(text string) error {
 		}
 	}
 	return errors.New("want raw, json or timestamp")
+}
+
+type inputFlag struct{ sep *byte }
+
+func (f inputFlag) String() string {
+	switch {
+	case f.sep == nil:
+		return ""
+	case *f.sep == 0:
+		return "nul"
+	}
+	return "line"
+}
+
+func (f inputFlag) Set(text string) error {
+	switch text {
+	case "line":
+		*f.sep = '\n'
+	case "nul":
+		*f.sep = 0
+	default:
+		return errors.New("want line or nul")
+	}
+	return nil
 }
 
 type attrFlag struct{ attrs *[]attr }

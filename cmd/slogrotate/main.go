@@ -6,14 +6,18 @@
 //
 // Each line is one record: written whole with one write(2) on an O_APPEND
 // descriptor, never interleaved with another process's record, in the file
-// of the period in which it was written. Several instances of the command
+// of the period in which it was written. With -input nul a record ends
+// with a NUL byte instead (not written) and may hold several lines, such
+// as a traceback; it is appended whole all the same, and ends with a
+// newline in the file. Several instances of the command
 // (and Go programs using the library) may write the same log at once; they
 // rotate it together. With -buffer, lines that arrive together are handed
 // to the Writer together, which batches them anyway.
 //
 // # Long lines
 //
-// A record is at most [slogrotate.MaxRecordSize] bytes. A longer line is
+// A record is at most [slogrotate.MaxRecordSize] bytes. A longer line (or
+// NUL-terminated record) is
 // split into several records, never cut or dropped: a log's job is to
 // keep what was said, and a reader can join the pieces, while a cut loses
 // the end of the line for good. Each piece ends with a newline. In JSON

@@ -38,6 +38,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"-lock-timeout", "x", log}, []string{"-lock-timeout"}},
 		{[]string{"-lock-file", "", log}, []string{"-lock-file"}},
 		{[]string{"-format", "xml", log}, []string{"-format"}},
+		{[]string{"-input", "zero", log}, []string{"-input"}},
 		{[]string{"-attr", "novalue", "-format", "json", log}, []string{"-attr"}},
 		{[]string{"-attr", "msg=x", "-format", "json", log}, []string{"-attr"}},
 		{[]string{"-attr", "a=b", log}, []string{"-attr", "-format json"}},
