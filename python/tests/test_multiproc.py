@@ -14,12 +14,13 @@ import workload
 PROCS, COUNT, SECONDS = 4, 3000, 4.0
 
 
-def run_workers(kind, path, command=None):
+def run_workers(kind, path, command=None, count=COUNT, seconds=SECONDS, filler=0):
     """Run the worker processes and return the ids of every record they
     logged."""
     extra = [command] if command else []
     procs = [subprocess.Popen([sys.executable, os.path.join(support.HERE, "workload.py"),
-                               kind, path, "p%d" % i, str(COUNT), str(SECONDS)] + extra,
+                               kind, path, "p%d" % i, str(count), str(seconds), str(filler)]
+                              + extra,
                               env=support.python_env())
              for i in range(PROCS)]
     try:
@@ -31,11 +32,11 @@ def run_workers(kind, path, command=None):
             if p.poll() is None:
                 p.kill()
                 p.wait()
-    return ["p%d-%d" % (i, n) for i in range(PROCS) for n in range(COUNT)]
+    return ["p%d-%d" % (i, n) for i in range(PROCS) for n in range(count)]
 
 
-def audit(path, ids):
-    a = support.Audit(workload.HEADER, workload.expected)
+def audit(path, ids, filler=0):
+    a = support.Audit(workload.HEADER, lambda rid: workload.expected(rid, filler))
     files = support.log_files(path)
     for f in files:
         a.read(f)
@@ -55,6 +56,16 @@ class MultiProcessTest(unittest.TestCase):
             # The standard library's names for when='S'.
             for name in archives:
                 self.assertRegex(name, r"^error\.log\.\d{4}-\d\d-\d\d_\d\d-\d\d-\d\d$")
+
+    def test_records_larger_than_the_pipe_stay_whole(self):
+        # A record of 20,000 lines (about 500 KB) reaches the command in
+        # several reads, and is still appended with one write.
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "error.log")
+            ids = run_workers("slogrotate", path, support.binary(), count=10, seconds=1.5,
+                              filler=20000)
+            problems, _ = audit(path, ids, filler=20000)
+            self.assertEqual(problems, [])
 
     def test_stdlib_handler_fails_the_same_check(self):
         # The failure this package exists for: the same workload through
