@@ -22,6 +22,29 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
+def _hook_uwsgi_fork():
+    """Have uwsgi's post-fork hook drop inherited commands too: uwsgi forks
+    its workers in C, where the hooks above do not run (without
+    --py-call-osafterfork). Without either hook a worker still notices the
+    new process id on its first record; the hook only closes the inherited
+    pipe sooner, so that the parent's command ends with the parent."""
+    try:
+        import uwsgi
+    except ImportError:
+        return
+    previous = getattr(uwsgi, "post_fork_hook", None)
+
+    def hook():
+        _after_fork_in_child()
+        if previous is not None:
+            previous()
+
+    uwsgi.post_fork_hook = hook
+
+
+_hook_uwsgi_fork()
+
+
 class CommandDiedError(_command.CommandError):
     """A handler's slogrotate command exited while the handler was using
     it; reported through Handler.handleError, once per exit."""
