@@ -31,24 +31,28 @@ def find_command(command=None):
     never a surprise. Raises CommandNotFoundError naming what was tried.
     """
     tried = []
-    for place, name in _places(command):
+    for place, name, missing in _places(command):
         if name is None:
-            tried.append("%s: not set" % place)
+            tried.append("%s: %s" % (place, missing))
             continue
         path = _executable(name)
         if path is not None:
             return path
-        tried.append("%s: %s is not an executable file" % (place, name))
-        if place != "PATH":
+        if place == "PATH":
+            tried.append("%s: %s" % (place, missing))
+        else:
+            tried.append("%s: %s is not an executable file" % (place, name))
             break
     raise CommandNotFoundError("slogrotate command not found; looked at " + "; ".join(tried))
 
 
 def _places(command):
-    yield "command=", command
-    yield "$" + ENV_VAR, os.environ.get(ENV_VAR) or None
-    yield "the package's own build", _SHIPPED if os.path.exists(_SHIPPED) else None
-    yield "PATH", "slogrotate"
+    """Yield (place, program named there or None, what to say if absent)."""
+    yield "command=", command, "not given"
+    yield "$" + ENV_VAR, os.environ.get(ENV_VAR) or None, "not set"
+    yield "the package", _SHIPPED if os.path.exists(_SHIPPED) else None, \
+        "no %s (built only where Go is present)" % _SHIPPED
+    yield "PATH", "slogrotate", "no slogrotate in %s" % os.environ.get("PATH", os.defpath)
 
 
 def _executable(name):
