@@ -228,16 +228,16 @@ def wait_archives(log, n, timeout):
 
 STAMP = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)\.\d+Z ", re.M)
 LOADED = re.compile(r"pid=\d+ INFO app loaded\n\Z")
-REQUEST = re.compile(r"pid=\d+ INFO app request rid=(\S*)\n\Z")
+REQUEST = re.compile(r"pid=(\d+) INFO app request rid=(\S*)\n\Z")
 ERROR_HEAD = re.compile(r"pid=\d+ ERROR django.request Internal Server Error: /boom\n")
 
 
 def audit(log):
     """Read every file of log: return (request ids, traceback ids, problems)
-    where the ids map to how often each was found, and problems lists every
-    record out of its period's file and every piece that is not one whole
-    record."""
-    lines, tracebacks, problems, shapes = {}, {}, [], {}
+    where the ids map to how often each was found (lines.pids holds the
+    processes that logged them), and problems lists every record out of its
+    period's file and every piece that is not one whole record."""
+    lines, tracebacks, problems, shapes = _Counts(), {}, [], {}
     latest = ""
     for f in support.log_files(log):  # the archives in order, then the live file
         period = _period(f, log)
@@ -258,6 +258,12 @@ def audit(log):
     return lines, tracebacks, problems
 
 
+class _Counts(dict):
+    def __init__(self):
+        super().__init__()
+        self.pids = set()
+
+
 def _period(path, log):
     """The period an archive holds, as its records' stamps start; None for
     the live file."""
@@ -273,7 +279,8 @@ def _classify(body, lines, tracebacks, problems, shapes):
         return
     m = REQUEST.match(body)
     if m:
-        lines[m.group(1)] = lines.get(m.group(1), 0) + 1
+        lines[m.group(2)] = lines.get(m.group(2), 0) + 1
+        lines.pids.add(m.group(1))
         return
     if ERROR_HEAD.match(body):
         rows = body.split("\n")
