@@ -102,9 +102,11 @@ class Instance:
     def write(self, data):
         """Write all of data to the pipe; OSError (BrokenPipeError when the
         command has died) leaves an unknown prefix of it in the pipe."""
-        view = memoryview(data)
-        while view:
-            view = view[os.write(self.fd, view):]
+        n = os.write(self.fd, data)
+        if n < len(data):  # a record larger than the pipe's free room
+            view = memoryview(data)[n:]
+            while view:
+                view = view[os.write(self.fd, view):]
 
     def finish(self, timeout):
         """Close the pipe and wait up to timeout seconds for the command to

@@ -143,7 +143,9 @@ class TimedRotatingFileHandler(logging.Handler):
         self._send(data, record)
 
     def _send(self, data, record):
-        inst = self._current()
+        inst = self._instance
+        if inst is None or inst.owner != os.getpid():
+            inst = self._current()
         try:
             inst.write(data)
             return
