@@ -83,6 +83,23 @@ class TimedRotatingFileHandler(logging.Handler):
 
     terminator = "\n"
 
+    # The command names and moves archives; the standard library's hooks
+    # for doing it in Python cannot apply, so setting one is an error.
+    def _no_hook(name):
+        def get(self):
+            return None
+
+        def set_(self, value):
+            if value is not None:
+                raise AttributeError("%s cannot be set: the slogrotate command names and moves "
+                                     "archives (see its -layout, -archive-dir and -compress flags)"
+                                     % name)
+        return property(get, set_)
+
+    namer = _no_hook("namer")
+    rotator = _no_hook("rotator")
+    del _no_hook
+
     def __init__(self, filename, when="h", interval=1, backupCount=0, encoding=None,
                  delay=False, utc=False, atTime=None, errors=None, *, maxBytes=0,
                  compress=False, command=None, timeout=10.0):

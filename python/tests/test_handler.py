@@ -121,6 +121,45 @@ class ParameterTest(TempLog):
                     self.handler(delay=True, **kw)
                 self.assertIn(word, str(cm.exception))
 
+    def test_namer_and_rotator_cannot_be_set(self):
+        h = self.handler(delay=True)
+        for name in ["namer", "rotator"]:
+            with self.assertRaises(AttributeError) as cm:
+                setattr(h, name, lambda *a: None)
+            self.assertIn("slogrotate command", str(cm.exception))
+
+    def test_dictconfig_changes_one_class_line(self):
+        # A Django-style LOGGING for the standard library's handler, and the
+        # same with the class changed and nothing else.
+        import copy
+        import logging.config
+        config = {
+            "version": 1,
+            "disable_existing_loggers": False,
+            "formatters": {"standard": {"format": "%(levelname)s %(message)s"}},
+            "handlers": {"error": {
+                "level": "ERROR",
+                "class": "logging.handlers.TimedRotatingFileHandler",
+                "filename": self.path,
+                "when": "midnight",
+                "backupCount": 30,
+                "encoding": "utf-8",
+                "formatter": "standard",
+            }},
+            "loggers": {"dictconfig.test": {"handlers": ["error"], "level": "ERROR"}},
+        }
+        ours = copy.deepcopy(config)
+        ours["handlers"]["error"]["class"] = "slogrotate.TimedRotatingFileHandler"
+        os.environ[_command.ENV_VAR] = support.binary()
+        self.addCleanup(os.environ.pop, _command.ENV_VAR)
+        self.addCleanup(logging.config.dictConfig, {"version": 1, "disable_existing_loggers": False})
+        logging.config.dictConfig(ours)
+        log = logging.getLogger("dictconfig.test")
+        self.assertIsInstance(log.handlers[0], TimedRotatingFileHandler)
+        log.error("through dictConfig")
+        log.handlers[0].flush()
+        self.assertEqual(read_log(self.path), "ERROR through dictConfig\n")
+
     def test_unusable_path_is_an_error_from_the_constructor(self):
         # The command creates missing directories; a file in the way it
         # cannot replace.
