@@ -278,6 +278,50 @@ class KilledWorkerTest(TempLog):
         self.assertEqual(missing, [])
 
 
+_GROUP_SIGNALLED = """
+import logging, os, signal, sys, time, slogrotate
+h = slogrotate.TimedRotatingFileHandler(sys.argv[1], when="S", command=sys.argv[2])
+log = logging.getLogger("w")
+log.addHandler(h)
+log.error("before")
+got = []
+signal.signal(signal.SIGINT, lambda *a: got.append(1))  # a worker that shuts down gracefully
+print(h._instance.pid, flush=True)
+while not got:
+    signal.pause()
+# The command would have had the same signal: give it time to act on it
+# (proving that it does not takes a bounded wait; no event says it).
+deadline = time.monotonic() + 1
+while time.monotonic() < deadline and os.waitpid(h._instance.pid, os.WNOHANG) == (0, 0):
+    time.sleep(0.01)
+for i in range(100):
+    log.error("after %d", i)
+logging.shutdown()
+"""
+
+
+class GroupSignalTest(TempLog):
+
+    def test_signals_to_the_workers_group_do_not_reach_the_command(self):
+        # A terminal's Ctrl-C, or a supervisor's kill of the process group,
+        # signals every process in the group; the worker logs on while it
+        # shuts down, so its command must not be in the group.
+        import subprocess
+        import sys
+        p = subprocess.Popen([sys.executable, "-c", _GROUP_SIGNALLED, self.path, support.binary()],
+                             env=support.python_env(), stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, start_new_session=True)
+        self.addCleanup(p.kill)
+        int(p.stdout.readline())  # the command runs
+        os.killpg(p.pid, signal.SIGINT)
+        _, err = p.communicate(timeout=30)
+        self.assertEqual(p.returncode, 0, err.decode())
+        self.assertNotIn(b"Logging error", err)
+        text = read_log(self.path)
+        missing = [i for i in range(100) if text.count("after %d\n" % i) != 1]
+        self.assertEqual(missing, [])
+
+
 class ForkTest(TempLog):
 
     def fork_and_log(self, fork, h, log):

@@ -107,8 +107,8 @@ class StackTest(unittest.TestCase):
         print("\n%d request lines and %d tracebacks from %d processes; %d had a command "
               "when looked at" % (len(run.clients.lines), len(run.clients.tracebacks),
                                   len(run.logging_pids), len(workers)), file=sys.stderr)
-        self.assertGreater(len(run.clients.tracebacks), 50)
-        self.assertGreater(len(run.clients.lines), 500)
+        self.assertGreater(len(run.clients.tracebacks), 20)
+        self.assertGreater(len(run.clients.lines), 200)
 
     def test_uwsgi(self):
         self.check(uwsgi)
