@@ -30,7 +30,12 @@ type settings struct {
 
 	compress      bool   // -compress
 	compressor    string // -compressor, "" if not given
-	compressLevel int    // -compress-level, 0 if not given
+	compressLevel int
+	post          postRotateConfig
+	// grace is how long after a rollover the Writer may still append to
+	// the archive (twice -reopen-check, plus -flush-interval with
+	// -buffer): see endWait.
+	grace time.Duration // -compress-level, 0 if not given
 
 	schedule     slogrotate.Schedule
 	scheduleFlag string // the flag that set schedule, for the conflict message
@@ -105,6 +110,7 @@ func (s *settings) flagSet(stderr io.Writer) *flag.FlagSet {
 	s.option(fl, "flush-interval", "write buffered records after at most `DURATION`", duration(slogrotate.WithFlushInterval))
 	s.option(fl, "reopen-check", "check for a moved log file every `DURATION`", duration(slogrotate.WithReopenCheck))
 	s.option(fl, "lock-timeout", "wait at most `DURATION` for the rollover lock", duration(slogrotate.WithLockTimeout))
+	s.postRotateFlags(fl)
 
 	fl.Var(formatFlag{&s.format}, "format", "record `FORMAT`: raw, json or timestamp")
 	fl.Var(inputFlag{&s.sep}, "input", "input `FRAMING`: line (each line a record) or nul (each record ends with a NUL byte)")
@@ -137,8 +143,23 @@ func (s *settings) finish(fl *flag.FlagSet) error {
 	if err := s.finishCompression(set); err != nil {
 		return err
 	}
+	if err := s.finishPostRotate(set); err != nil {
+		return err
+	}
+	s.grace = 2 * flagDuration(fl, "reopen-check", time.Second)
+	if s.bufBytes > 0 {
+		s.grace += flagDuration(fl, "flush-interval", time.Second)
+	}
 	s.opts = append([]slogrotate.Option{slogrotate.WithSchedule(s.schedule)}, s.opts...)
 	return nil
+}
+
+// flagDuration is the duration flag name was given, or def.
+func flagDuration(fl *flag.FlagSet, name string, def time.Duration) time.Duration {
+	if d, err := time.ParseDuration(fl.Lookup(name).Value.String()); err == nil {
+		return d
+	}
+	return def
 }
 
 func usage(fl *flag.FlagSet) {

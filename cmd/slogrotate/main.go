@@ -82,6 +82,11 @@ func run(args []string, stdin *os.File, stdout, stderr io.Writer) int {
 		clock = &pinnedClock{}
 		opts = append(opts, slogrotate.WithClock(clock.now))
 	}
+	var post *postRotator
+	if s.post.path != "" {
+		post = newPostRotator(s.post, stderr)
+		opts = append(opts, post.option())
+	}
 	w, err := slogrotate.Open(s.path, opts...)
 	if err != nil {
 		return openFailed(s, err, stderr)
@@ -103,13 +108,27 @@ func run(args []string, stdin *os.File, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "slogrotate: %v\n", err)
 		status = 1
 	}
+	if post != nil {
+		// The archives made in the last grace period are complete, and
+		// reported, only once it has passed; a closed Writer reports
+		// nothing more.
+		time.Sleep(s.grace + lingerMargin)
+	}
 	stopTerm()
 	stopSignals()
 	if err := w.Close(); err != nil {
 		fmt.Fprintf(stderr, "slogrotate: %v\n", err)
 	}
+	if post != nil {
+		post.wait()
+	}
 	return status
 }
+
+// lingerMargin is how much longer than the grace period the command stays
+// at the end with -post-rotate: the Writer looks again 10ms after an
+// archive's grace period ends.
+const lingerMargin = 200 * time.Millisecond
 
 // openFailed reports why Open failed. An option Open rejects is a usage
 // error (the flags check everything else before, so it is the layout);

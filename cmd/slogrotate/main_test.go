@@ -17,6 +17,9 @@ import (
 var binary string
 
 func TestMain(m *testing.M) {
+	if mode := os.Getenv(programEnv); mode != "" {
+		os.Exit(testProgram(mode, os.Args[1:]))
+	}
 	dir, err := os.MkdirTemp("", "slogrotate-cmd-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
