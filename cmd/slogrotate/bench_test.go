@@ -44,7 +44,7 @@ func BenchmarkVersusCat(b *testing.B) {
 			var cat, cmd, base []time.Duration
 			for b.Loop() {
 				cat = append(cat, timeRun(b, dir, input, "sh", "-c", `exec cat >> "$0"`))
-				cmd = append(cmd, timeRun(b, dir, in, binary, args...))
+				cmd = append(cmd, timeRun(b, dir, in, cmdBinary, args...))
 				if baseline != "" && in == input { // a baseline may predate -input
 					base = append(base, timeRun(b, dir, in, baseline, args...))
 				}

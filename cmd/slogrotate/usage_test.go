@@ -58,7 +58,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{}, []string{"PATH"}},
 		{[]string{log, "extra"}, []string{"PATH"}},
 	} {
-		cmd := exec.Command(binary, tc.args...)
+		cmd := exec.Command(cmdBinary, tc.args...)
 		out, err := cmd.CombinedOutput()
 		if code := cmd.ProcessState.ExitCode(); code != 2 {
 			t.Errorf("slogrotate %s: exit status %d (%v), want 2; output:\n%s", strings.Join(tc.args, " "), code, err, out)
@@ -82,7 +82,7 @@ func TestCannotOpen(t *testing.T) {
 	if err := os.WriteFile(file, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(binary, filepath.Join(file, "app.log"))
+	cmd := exec.Command(cmdBinary, filepath.Join(file, "app.log"))
 	out, _ := cmd.CombinedOutput()
 	if code := cmd.ProcessState.ExitCode(); code != 1 {
 		t.Fatalf("exit status %d, want 1; output:\n%s", code, out)
@@ -94,7 +94,7 @@ func TestCannotOpen(t *testing.T) {
 
 // TestHelp: -h prints the usage and exits 0.
 func TestHelp(t *testing.T) {
-	out, err := exec.Command(binary, "-h").CombinedOutput()
+	out, err := exec.Command(cmdBinary, "-h").CombinedOutput()
 	if err != nil {
 		t.Fatalf("-h: %v\n%s", err, out)
 	}
