@@ -9,18 +9,25 @@
 // of the period in which it was written. With -input nul a record ends
 // with a NUL byte instead (not written) and may hold several lines, such
 // as a traceback; it is appended whole all the same, and ends with a
-// newline in the file. Several instances of the command
-// (and Go programs using the library) may write the same log at once; they
-// rotate it together. With -buffer, lines that arrive together are handed
-// to the Writer together, which batches them anyway.
+// newline in the file. Several instances of the command (and Go programs
+// using the library) may write the same log at once; they rotate it
+// together.
+//
+// Everything complete that one read brings is written at once, in as few
+// write(2) calls as whole records of at most MaxRecordSize bytes allow;
+// nothing complete waits for more input. With -buffer the Writer also
+// batches records across reads, up to the flush interval.
+//
+// With -post-rotate, a program runs on each finished archive, once across
+// all the processes sharing the log (see docs/command.md for when a call
+// can be lost).
 //
 // # Long lines
 //
 // A record is at most [slogrotate.MaxRecordSize] bytes. A longer line (or
-// NUL-terminated record) is
-// split into several records, never cut or dropped: a log's job is to
-// keep what was said, and a reader can join the pieces, while a cut loses
-// the end of the line for good. Each piece ends with a newline. In JSON
+// NUL-terminated record) is split into several records, never cut or
+// dropped: a log's job is to keep what was said, and a reader can join the
+// pieces, while a cut loses the end of the line for good. Each piece ends with a newline. In JSON
 // mode every piece carries "part" (1, 2, ...), all but the last "more":
 // true, and the command's "pid", so pieces can be joined even when other
 // processes' records come between them. In timestamp mode all pieces carry
