@@ -31,7 +31,18 @@ class BuildWithCommand(build_py):
         out = os.path.abspath(os.path.join(self.build_lib, "slogrotate", "bin", "slogrotate"))
         # go -C builds in the command's own directory, whether it is a
         # package of the repository's module or a module of its own.
-        subprocess.run([go, "-C", CMD, "build", "-trimpath", "-o", out, "."], check=True)
+        subprocess.run([go, "-C", CMD, "build", "-trimpath", "-o", out, "."], check=True,
+                       env=go_env())
+
+
+def go_env():
+    """The environment for go, without a -mod flag in GOFLAGS: the
+    command's workspace (its go.work) refuses -mod=mod, which a CI may set
+    for the repository's root module."""
+    env = dict(os.environ)
+    flags = env.get("GOFLAGS", "").split()
+    env["GOFLAGS"] = " ".join(f for f in flags if not f.startswith("-mod="))
+    return env
 
 
 class PlatformDistribution(Distribution):

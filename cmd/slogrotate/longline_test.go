@@ -28,7 +28,7 @@ func TestLongLines(t *testing.T) {
 		format := tc.format
 		t.Run(format+"/"+tc.input, func(t *testing.T) {
 			log := filepath.Join(t.TempDir(), "app.log")
-			cmd := exec.Command(binary, "-format", format, "-input", tc.input, log)
+			cmd := exec.Command(cmdBinary, "-format", format, "-input", tc.input, log)
 			in := input
 			if tc.input == "nul" {
 				in = strings.ReplaceAll(input, "\n", "\x00")
@@ -105,7 +105,7 @@ func TestNulFraming(t *testing.T) {
 	} {
 		t.Run(tc.format, func(t *testing.T) {
 			log := filepath.Join(t.TempDir(), "app.log")
-			cmd := exec.Command(binary, "-input", "nul", "-format", tc.format, "-utc", log)
+			cmd := exec.Command(cmdBinary, "-input", "nul", "-format", tc.format, "-utc", log)
 			cmd.Stdin = strings.NewReader(input)
 			if out, err := cmd.CombinedOutput(); err != nil {
 				t.Fatalf("%v\n%s", err, out)
@@ -128,7 +128,7 @@ var stampOrTime = regexp.MustCompile(`\d{4}-\d\d-\d\dT[0-9:.]+Z`)
 // TestTee: -tee copies the input to standard output unchanged.
 func TestTee(t *testing.T) {
 	log := filepath.Join(t.TempDir(), "app.log")
-	cmd := exec.Command(binary, "-tee", "-format", "timestamp", log)
+	cmd := exec.Command(cmdBinary, "-tee", "-format", "timestamp", log)
 	cmd.Stdin = strings.NewReader("one\ntwo")
 	cmd.Stderr = os.Stderr
 	out, err := cmd.Output()

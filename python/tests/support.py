@@ -44,8 +44,11 @@ def _build():
     out = tempfile.mkdtemp(prefix="slogrotate-cmd-")
     atexit.register(shutil.rmtree, out, True)
     path = os.path.join(out, "slogrotate")
+    # Without -mod in GOFLAGS: the command's workspace refuses -mod=mod.
+    env = dict(os.environ)
+    env["GOFLAGS"] = " ".join(f for f in env.get("GOFLAGS", "").split() if not f.startswith("-mod="))
     subprocess.run([go, "-C", os.path.join(REPO, "cmd", "slogrotate"), "build", "-o", path, "."],
-                   check=True)
+                   check=True, env=env)
     return path
 
 
