@@ -104,6 +104,9 @@ class TimedRotatingFileHandler(logging.Handler):
                  delay=False, utc=False, atTime=None, errors=None, *, maxBytes=0,
                  compress=False, command=None, timeout=10.0):
         logging.Handler.__init__(self)
+        # Set first: logging.shutdown() flushes even a handler whose
+        # constructor raised.
+        self._instance = self._argv = None
         flags, self.suffix = _schedule.schedule_flags(when, interval, atTime)
         self.baseFilename = os.path.abspath(os.fspath(filename))
         self.when = when.upper()
@@ -118,8 +121,6 @@ class TimedRotatingFileHandler(logging.Handler):
         program, extra = _split_command(command)
         self._program = program
         self._flags = self._command_flags(flags) + extra + [self.baseFilename]
-        self._argv = None  # program resolved and checked; None until then
-        self._instance = None
         _handlers.add(self)
         if not delay:
             self._prepare()
