@@ -122,6 +122,30 @@ class StackTest(unittest.TestCase):
     def test_gunicorn_preload(self):
         self.check(lambda port: gunicorn(port, "--preload"))
 
+    def check_fork_drops_pipe(self, argv_for):
+        # The master logged as the app loaded, so it has a command; workers
+        # that have logged nothing yet must not hold its pipe, or it would
+        # outlive the master.
+        d = tempfile.TemporaryDirectory()
+        self.addCleanup(d.cleanup)
+        log = os.path.join(d.name, "error.log")
+        port = stack.free_port()
+        server = stack.Server(argv_for(port), log)
+        try:
+            server.wait_ready("http://127.0.0.1:%d/" % port)
+            problems, parents = stack.check_one_command_per_worker(
+                log, [server.proc.pid] + server.workers())
+        finally:
+            server.stop()
+        self.assertIn(server.proc.pid, parents, "the master has no command")
+        self.assertEqual(problems, [])
+
+    def test_uwsgi_workers_drop_the_masters_pipe_at_fork(self):
+        self.check_fork_drops_pipe(uwsgi)
+
+    def test_gunicorn_preload_workers_drop_the_masters_pipe_at_fork(self):
+        self.check_fork_drops_pipe(lambda port: gunicorn(port, "--preload"))
+
     def test_stdlib_handler_fails_under_uwsgi(self):
         # What the project exists for: the same run through the standard
         # library's handler loses or misfiles records.
