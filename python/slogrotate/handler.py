@@ -147,9 +147,10 @@ class TimedRotatingFileHandler(logging.Handler):
 
     def emit(self, record):
         """Format the record and hand it to this process's command, starting
-        the command if this process has none. A failure to start it raises,
-        as the standard library's handlers raise when the file cannot be
-        opened; any other failure goes to handleError."""
+        the command if this process has none. When the command is not found
+        or refuses the configuration (only possible here with delay), this
+        raises, as the standard library's handlers raise when the file
+        cannot be opened; any other failure goes to handleError."""
         try:
             msg = self.format(record) + self.terminator
             if "\0" in msg:
@@ -163,7 +164,13 @@ class TimedRotatingFileHandler(logging.Handler):
     def _send(self, data, record):
         inst = self._instance
         if inst is None or inst.owner != os.getpid():
-            inst = self._current()
+            try:
+                inst = self._current()
+            except _command.CommandError:
+                if self._argv is None:
+                    raise  # never checked: the configuration is wrong
+                self.handleError(record)  # it worked before: report, go on
+                return
         try:
             inst.write(data)
             return

@@ -229,6 +229,21 @@ class CommandDeathTest(TempLog):
         for i in range(100):
             self.assertEqual(text.count("after %d\n" % i), 1)
 
+    def test_command_that_cannot_restart_is_reported_per_record(self):
+        import shutil
+        program = os.path.join(self.dir, "slogrotate")
+        shutil.copy(support.binary(), program)
+        h = self.handler(cls=Recorder, command=program)
+        log = make_logger(h)
+        log.error("before")
+        h.flush()
+        os.remove(program)
+        log.error("lost 1")
+        log.error("lost 2")
+        self.assertEqual(len(h.reported), 2, h.reported)
+        self.assertIsInstance(h.reported[0], CommandError)
+        self.assertIn(program, str(h.reported[0]))
+
     def test_flush_waits_until_written_and_close_leaves_nothing_running(self):
         h = self.handler(when="S")
         log = make_logger(h)
