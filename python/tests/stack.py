@@ -156,11 +156,23 @@ def pipe_writers(pids, pipe):
     return out
 
 
-def check_one_command_per_worker(log, tree_pids):
-    """Return problems with the commands of log: each must be the child of
-    a server process, and its input pipe held by that process alone."""
-    problems = []
-    parents = {}
+def check_one_command_per_worker(log, tree_pids, settle=1.0):
+    """Return (problems, {process: its commands}) for the commands of log:
+    no process may have two, and each command's input pipe must be held by
+    one of tree_pids alone. A process caught between its fork and its
+    at-fork hook holds its parent's pipe for a moment, so a problem counts
+    only if every look for settle seconds finds it again."""
+    problems, parents = _scan(log, tree_pids)
+    deadline = time.monotonic() + settle
+    while problems and time.monotonic() < deadline:
+        time.sleep(0.02)  # the hook runs in the other process: no event reaches us
+        again, _ = _scan(log, tree_pids)
+        problems = {k: v for k, v in problems.items() if k in again}
+    return sorted(problems.values()), parents
+
+
+def _scan(log, tree_pids):
+    problems, parents = {}, {}
     for cmd in commands(log):
         ppid = processes().get(cmd)
         if ppid in tree_pids:
@@ -171,8 +183,10 @@ def check_one_command_per_worker(log, tree_pids):
             continue  # it has just exited
         holders = pipe_writers(tree_pids, pipe)
         if len(holders) > 1:
-            problems.append("the input of command %d is held by %s" % (cmd, holders))
-    problems += ["process %d has commands %s" % (p, c) for p, c in parents.items() if len(c) > 1]
+            problems[("pipe", cmd)] = "the input of command %d is held by %s" % (cmd, holders)
+    for p, c in parents.items():
+        if len(c) > 1:
+            problems[("two", p)] = "process %d has commands %s" % (p, c)
     return problems, parents
 
 
