@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # .ci/cmd.sh [install|test]
 #
-# The command cmd/slogrotate (issue 14) and the servers its end-to-end
-# tests drive: Debian's uwsgi with its Python 3 plugin (TestUwsgi).
+# The command cmd/slogrotate and the servers its end-to-end tests drive:
+# Debian's uwsgi with its Python 3 plugin (TestUwsgi).
 #   install  installs uwsgi-core and uwsgi-plugin-python3 with apt-get if
 #            uwsgi or its python3 plugin is missing (quiet, idempotent)
-#   test     runs the command's tests (builds the binary itself)
+#   test     vets the command's module and runs its tests with -race (they
+#            build the binary themselves)
+# The command is its own module (cmd/slogrotate/go.mod, for zstd); its
+# go.work builds it against this repository's library. Workspace mode
+# refuses GOFLAGS=-mod=mod, which .ci/run sets for the root module.
 # Without an argument: both. Set SLOGROTATE_REQUIRE_UWSGI=1 to make
 # TestUwsgi fail rather than skip when uwsgi is missing.
 set -euo pipefail
@@ -34,5 +38,7 @@ if [ "$mode" != test ] && ! have_uwsgi; then
 fi
 
 if [ "$mode" != install ]; then
-  go test -count=1 ./cmd/...
+  cd cmd/slogrotate
+  GOFLAGS= go vet ./...
+  GOFLAGS= go test -race -count=1 -timeout 10m ./...
 fi

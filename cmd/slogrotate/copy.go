@@ -12,20 +12,26 @@ import (
 )
 
 // A copier reads standard input and writes it to the Writer, one record
-// per line.
+// per line (or per NUL-terminated record with -input nul).
+//
+// Everything complete that one read brings is written at once, in as few
+// Writes as whole records allow: each Write holds whole records, at most
+// MaxRecordSize bytes, and is one write(2) (or joins the Writer's buffer
+// with -buffer). Nothing complete waits for more input.
 type copier struct {
 	w   *slogrotate.Writer
-	r   *lineReader
-	enc *encoder // nil in raw mode, where a line is its own record
+	r   *recordReader
+	sep byte
+	enc *encoder
+	// direct: raw lines, which are their own records, so that a run of
+	// them is written from the read buffer as it is.
+	direct bool
 	// clock, outside raw mode, is the Writer's clock, pinned to the time
 	// stamped on the records being written (see pinnedClock).
-	clock *pinnedClock
-	// batch is, with -buffer, the most bytes of whole records handed to
-	// the Writer in one Write; 0 means one Write per record.
-	batch   int
+	clock   *pinnedClock
 	scratch []byte
-	// long collects a line longer than the reader's buffer; limit is the
-	// longest piece of it that makes one record, part the number of
+	// long collects a record longer than the reader's buffer; limit is
+	// the longest piece of it that makes one record, part the number of
 	// pieces of it written so far.
 	long  []byte
 	limit int
@@ -39,48 +45,57 @@ type copier struct {
 const readSize = 128 << 10
 
 func newCopier(w *slogrotate.Writer, in io.Reader, s *settings, clock *pinnedClock) *copier {
+	c := &copier{w: w, clock: clock, sep: s.sep, enc: newEncoder(s)}
+	c.limit = c.enc.pieceLimit()
+	c.direct = s.format == formatRaw && s.sep == '\n'
 	size := readSize
-	if s.format == formatRaw && s.bufBytes > 0 {
-		// With -buffer, raw runs of lines go to the Writer as they are
-		// read. A run shorter than the Writer's buffer joins the batch
-		// there; a longer one is written at once, without a copy. Input
-		// that arrives faster than it is written fills the reads, which
-		// are made large enough for such a run to be the longer kind.
+	if c.direct && s.bufBytes > 0 {
+		// With -buffer, a run of raw lines shorter than the Writer's
+		// buffer joins the batch there; a longer one is written at once,
+		// without a copy. Input that arrives faster than it is written
+		// fills the reads, which are made large enough for such a run to
+		// be the longer kind.
 		size = max(size, s.bufBytes+64<<10)
 	}
-	c := &copier{w: w, clock: clock, r: newLineReader(in, size), batch: s.bufBytes}
-	c.limit = slogrotate.MaxRecordSize - 1
-	if s.format != formatRaw {
-		c.enc = newEncoder(s)
-		c.limit = c.enc.pieceLimit()
+	if c.direct {
+		// A run, with the partial line before it, is then at most one
+		// record long, and every line in it shorter than a piece.
+		size = min(size, c.limit-partialRoom)
 	}
-	c.scratch = make([]byte, 0, max(c.batch, 4096))
+	c.r = newRecordReader(in, s.sep, size)
+	c.scratch = make([]byte, 0, 64<<10)
 	return c
 }
 
 // run copies until the input ends or fails. Whatever was read is written,
-// a last line without a newline getting one; the error is nil at the end
+// a last record without its separator too; the error is nil at the end
 // of the input and when stopped.
 func (c *copier) run() error {
 	for {
 		b, err := c.r.next()
-		if errors.Is(err, errLongLine) {
+		if errors.Is(err, errLongRecord) {
+			if !c.inLong() {
+				c.stamp()
+			}
 			c.long = append(c.long, b...)
 			c.spill()
 			continue
 		}
-		if len(c.long) > 0 && err == nil {
-			// The long line ends with the first of these lines.
-			i := bytes.IndexByte(b, '\n')
+		if c.inLong() && err == nil {
+			// The long record ends with the first of these records.
+			i := bytes.IndexByte(b, c.sep)
 			c.long = append(c.long, b[:i+1]...)
 			c.endLong()
 			b = b[i+1:]
 		}
 		if err == nil {
-			c.writeLines(b)
+			c.writeRun(b)
 			continue
 		}
-		if len(b) > 0 || len(c.long) > 0 || c.part > 0 {
+		if len(b) > 0 || c.inLong() {
+			if !c.inLong() {
+				c.stamp()
+			}
 			c.long = append(c.long, b...)
 			c.endLong()
 		}
@@ -91,9 +106,63 @@ func (c *copier) run() error {
 	}
 }
 
-// spill writes the pieces of the long line that are complete. A piece is
-// exactly limit bytes, so that in raw mode (MaxRecordSize bytes with its
-// newline) it is longer than any whole line's record.
+// inLong reports whether a long record has been started and not ended.
+func (c *copier) inLong() bool { return len(c.long) > 0 || c.part > 0 }
+
+// stamp sets the time of the records that follow, outside raw mode.
+func (c *copier) stamp() {
+	if c.clock != nil {
+		c.enc.setStamp(time.Now())
+	}
+}
+
+// writeRun writes b, one or more whole records each ending with the
+// separator, stamped with one time, in as few Writes as whole records of
+// at most MaxRecordSize allow.
+func (c *copier) writeRun(b []byte) {
+	if c.direct {
+		c.write(b) // at most c.limit bytes of whole lines: see newCopier
+		return
+	}
+	c.stamp()
+	for len(b) > 0 {
+		i := bytes.IndexByte(b, c.sep)
+		text := c.text(b[:i+1])
+		b = b[i+1:]
+		if len(text) >= c.limit { // only with reads longer than a piece
+			c.flush()
+			c.writePieces(text)
+			continue
+		}
+		c.add(text)
+	}
+	c.flush()
+}
+
+// text is a record as read without its separator and, with -input nul,
+// without one newline that ends it: the encoder adds the newline.
+func (c *copier) text(rec []byte) []byte {
+	rec = bytes.TrimSuffix(rec, []byte{c.sep})
+	if c.sep != '\n' {
+		rec = bytes.TrimSuffix(rec, []byte{'\n'})
+	}
+	return rec
+}
+
+// add appends the record for text to the batch, writing out the batch
+// first if the two would not fit one Write.
+func (c *copier) add(text []byte) {
+	n := len(c.scratch)
+	c.scratch = c.enc.appendRecord(c.scratch, piece{text: text})
+	if len(c.scratch) > slogrotate.MaxRecordSize {
+		c.write(c.scratch[:n])
+		c.scratch = c.scratch[:copy(c.scratch, c.scratch[n:])]
+	}
+}
+
+// spill writes the pieces of the long record that are complete. A piece
+// is exactly limit bytes, so that in raw mode (MaxRecordSize bytes with
+// its newline) it is longer than any whole record's.
 func (c *copier) spill() {
 	for len(c.long) >= c.limit {
 		c.writePiece(c.long[:c.limit], true)
@@ -101,42 +170,25 @@ func (c *copier) spill() {
 	}
 }
 
-// endLong writes the rest of the long line, or the last line of the input.
+// endLong writes the rest of the long record, or the last record of the
+// input.
 func (c *copier) endLong() {
-	c.spill()
-	c.writePiece(bytes.TrimSuffix(c.long, []byte{'\n'}), false)
+	c.writePieces(c.text(c.long))
 	c.long = c.long[:0]
 }
 
-// writeLines writes b, one or more whole lines: each line as one record,
-// or with -buffer in raw mode all of them in one Write (the Writer would
-// batch them into one write(2) anyway; this saves a Write call per line).
-func (c *copier) writeLines(b []byte) {
-	if c.enc == nil && c.batch > 0 {
-		c.w.Write(b) // errors went to the Writer's error handler
-		return
+// writePieces writes text, the end of a record (all of it if no piece of
+// it was written yet), in pieces of limit bytes.
+func (c *copier) writePieces(text []byte) {
+	for len(text) >= c.limit {
+		c.writePiece(text[:c.limit], true)
+		text = text[c.limit:]
 	}
-	if c.enc == nil {
-		for len(b) > 0 {
-			i := bytes.IndexByte(b, '\n')
-			c.w.Write(b[:i+1])
-			b = b[i+1:]
-		}
-		return
-	}
-	c.enc.setStamp(time.Now())
-	c.clock.pin(c.enc.stamp)
-	defer c.clock.unpin()
-	for len(b) > 0 {
-		i := bytes.IndexByte(b, '\n')
-		c.add(piece{text: b[:i]})
-		b = b[i+1:]
-	}
-	c.flush()
+	c.writePiece(text, false)
 }
 
-// writePiece writes text, a piece of a long line that continues if more,
-// or a line without its newline.
+// writePiece writes text, a piece of a long record that continues if
+// more, or the last piece of a record.
 func (c *copier) writePiece(text []byte, more bool) {
 	p := piece{text: text, more: more}
 	if more || c.part > 0 {
@@ -146,45 +198,32 @@ func (c *copier) writePiece(text []byte, more bool) {
 	if !more {
 		c.part = 0
 	}
-	if c.enc == nil {
-		c.scratch = append(append(c.scratch[:0], text...), '\n')
-		c.flush()
-		return
-	}
-	if p.part <= 1 {
-		c.enc.setStamp(time.Now()) // the pieces of a line share its time
-	}
-	c.clock.pin(c.enc.stamp)
-	defer c.clock.unpin()
 	c.scratch = c.enc.appendRecord(c.scratch[:0], p)
 	c.flush()
 }
 
-// add appends the record for p to the batch, writing out the batch first
-// if the record would not fit; without batching it writes the record now.
-func (c *copier) add(p piece) {
-	n := len(c.scratch)
-	c.scratch = c.enc.appendRecord(c.scratch, p)
-	if c.batch == 0 {
-		c.flush()
-	} else if len(c.scratch) > c.batch && n > 0 {
-		c.w.Write(c.scratch[:n])
-		c.scratch = c.scratch[:copy(c.scratch, c.scratch[n:])]
+func (c *copier) flush() {
+	if len(c.scratch) > 0 {
+		c.write(c.scratch)
+		c.scratch = c.scratch[:0]
 	}
 }
 
-func (c *copier) flush() {
-	if len(c.scratch) > 0 {
-		c.w.Write(c.scratch)
-		c.scratch = c.scratch[:0]
+// write hands p, whole records, to the Writer; outside raw mode with its
+// clock pinned to their stamp. Errors went to the Writer's error handler.
+func (c *copier) write(p []byte) {
+	if c.clock != nil {
+		c.clock.pin(c.enc.stamp)
+		defer c.clock.unpin()
 	}
+	c.w.Write(p)
 }
 
 // A pinnedClock is the Writer's clock outside raw mode. While the command
 // writes records it has stamped with a time, the clock reads that time, so
 // that the Writer puts each record in the file of the period its timestamp
 // is in, even when a boundary passes between the stamp and the Write.
-// Otherwise (between lines, for a signal's Rotate) it reads time.Now.
+// Otherwise (between writes, for a signal's Rotate) it reads time.Now.
 type pinnedClock struct{ ns atomic.Int64 }
 
 func (c *pinnedClock) now() time.Time {

@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"io/fs"
 	"strconv"
 	"strings"
 	"time"
@@ -14,15 +13,29 @@ import (
 )
 
 // settings is what the command line asks for: the Writer's options and how
-// the command itself turns input lines into records.
+// the command itself turns its input into records.
 type settings struct {
 	path     string
 	opts     []slogrotate.Option
 	format   format
+	sep      byte // what ends an input record: '\n', or 0 with -input nul
 	level    string
 	attrs    []attr
 	tee      bool
 	bufBytes int // -buffer, 0 if not given
+
+	// optionOf names the Writer option each option flag sets, for the
+	// test that keeps flags, options and docs/command.md in step.
+	optionOf map[string]string
+
+	compress      bool   // -compress
+	compressor    string // -compressor, "" if not given
+	compressLevel int
+	post          postRotateConfig
+	// grace is how long after a rollover the Writer may still append to
+	// the archive (twice -reopen-check, plus -flush-interval with
+	// -buffer): see endWait.
+	grace time.Duration // -compress-level, 0 if not given
 
 	schedule     slogrotate.Schedule
 	scheduleFlag string // the flag that set schedule, for the conflict message
@@ -38,12 +51,37 @@ type usageError struct{ msg string }
 
 func (e usageError) Error() string { return e.msg }
 
-// parseFlags reads the command line. Every flag that is one Writer option
-// is one line in the table below, made with the helpers at the end of
-// this file; the helpers check the value, so a bad one is reported with
-// the flag's name rather than by Open.
+// parseFlags reads the command line.
 func parseFlags(args []string, stderr io.Writer) (*settings, error) {
-	s := &settings{format: formatRaw, level: "INFO", schedule: slogrotate.Daily(), loc: time.Local}
+	s := newSettings()
+	fl := s.flagSet(stderr)
+	if err := fl.Parse(args); errors.Is(err, flag.ErrHelp) {
+		usage(fl)
+		return nil, err
+	} else if err != nil {
+		fmt.Fprintf(stderr, "Run 'slogrotate -h' for usage.\n")
+		return nil, err // flag has printed the message, which names the flag
+	}
+	if err := s.finish(fl); err != nil {
+		fmt.Fprintf(stderr, "slogrotate: %v\n", err)
+		fmt.Fprintf(stderr, "Run 'slogrotate -h' for usage.\n")
+		return nil, err
+	}
+	return s, nil
+}
+
+func newSettings() *settings {
+	return &settings{
+		format: formatRaw, sep: '\n', level: "INFO", schedule: slogrotate.Daily(), loc: time.Local,
+		optionOf: map[string]string{},
+	}
+}
+
+// flagSet defines the flags into s. Every flag that is one Writer option
+// is one line made with the helpers of optionflags.go, which check the
+// value, so that a bad one is reported with the flag's name rather than
+// by Open, and record which option the flag sets (s.optionOf).
+func (s *settings) flagSet(stderr io.Writer) *flag.FlagSet {
 	fl := flag.NewFlagSet("slogrotate", flag.ContinueOnError)
 	fl.SetOutput(stderr)
 	fl.Usage = func() {} // on an error, the hint below rather than every flag
@@ -63,32 +101,23 @@ func parseFlags(args []string, stderr io.Writer) (*settings, error) {
 	s.option(fl, "max-size", "also roll over at `SIZE` bytes (100M, 1G)", size64(slogrotate.WithMaxSize))
 	s.option(fl, "max-backups", "keep at most `N` archives", count(slogrotate.WithMaxBackups))
 	s.option(fl, "max-age", "delete archives older than `DURATION`", duration(slogrotate.WithMaxAge))
-	s.option(fl, "compress", "gzip archives", boolean(slogrotate.WithCompress))
+	s.option(fl, "max-total-size", "delete the oldest archives while they total more than `SIZE` bytes", size64(slogrotate.WithMaxTotalSize))
+	s.compressionFlags(fl)
+	s.option(fl, "keep-uncompressed", "leave the newest `N` archives uncompressed", natural(slogrotate.WithKeepUncompressed))
 	s.option(fl, "mode", "octal permission `BITS` of the files created", octal(slogrotate.WithFileMode))
 	s.option(fl, "lock-file", "`PATH` of the lock file (default PATH.lock)", str(slogrotate.WithLockFile))
 	s.option(fl, "buffer", "batch records in memory up to `SIZE` bytes (64K)", bufferSize(&s.bufBytes))
 	s.option(fl, "flush-interval", "write buffered records after at most `DURATION`", duration(slogrotate.WithFlushInterval))
 	s.option(fl, "reopen-check", "check for a moved log file every `DURATION`", duration(slogrotate.WithReopenCheck))
 	s.option(fl, "lock-timeout", "wait at most `DURATION` for the rollover lock", duration(slogrotate.WithLockTimeout))
+	s.postRotateFlags(fl)
 
 	fl.Var(formatFlag{&s.format}, "format", "record `FORMAT`: raw, json or timestamp")
+	fl.Var(inputFlag{&s.sep}, "input", "input `FRAMING`: line (each line a record) or nul (each record ends with a NUL byte)")
 	fl.Var(attrFlag{&s.attrs}, "attr", "add `KEY=VALUE` to every JSON record (repeatable)")
 	fl.StringVar(&s.level, "level", s.level, "`LEVEL` string of JSON records")
 	fl.BoolVar(&s.tee, "tee", false, "also copy standard input to standard output")
-
-	if err := fl.Parse(args); errors.Is(err, flag.ErrHelp) {
-		usage(fl)
-		return nil, err
-	} else if err != nil {
-		fmt.Fprintf(stderr, "Run 'slogrotate -h' for usage.\n")
-		return nil, err // flag has printed the message, which names the flag
-	}
-	if err := s.finish(fl); err != nil {
-		fmt.Fprintf(stderr, "slogrotate: %v\n", err)
-		fmt.Fprintf(stderr, "Run 'slogrotate -h' for usage.\n")
-		return nil, err
-	}
-	return s, nil
+	return fl
 }
 
 // finish checks what single flags cannot: the path, and flags that only
@@ -111,167 +140,42 @@ func (s *settings) finish(fl *flag.FlagSet) error {
 		}
 	}
 	s.layoutGiven = set["layout"]
+	if err := s.finishCompression(set); err != nil {
+		return err
+	}
+	if err := s.finishPostRotate(set); err != nil {
+		return err
+	}
+	s.grace = 2 * flagDuration(fl, "reopen-check", time.Second)
+	if s.bufBytes > 0 {
+		s.grace += flagDuration(fl, "flush-interval", time.Second)
+	}
 	s.opts = append([]slogrotate.Option{slogrotate.WithSchedule(s.schedule)}, s.opts...)
 	return nil
+}
+
+// flagDuration is the duration flag name was given, or def.
+func flagDuration(fl *flag.FlagSet, name string, def time.Duration) time.Duration {
+	if d, err := time.ParseDuration(fl.Lookup(name).Value.String()); err == nil {
+		return d
+	}
+	return def
 }
 
 func usage(fl *flag.FlagSet) {
 	out := fl.Output()
 	fmt.Fprintf(out, "Usage: slogrotate [flags] PATH\n\n")
-	fmt.Fprintf(out, "Appends each line of standard input to the time-rotating log file PATH,\n")
-	fmt.Fprintf(out, "which other processes may share. See docs/command.md.\n\nFlags:\n")
+	fmt.Fprintf(out, "Appends each line (or NUL-terminated record, -input nul) of standard input\n")
+	fmt.Fprintf(out, "to the time-rotating log file PATH, which other processes may share.\n")
+	fmt.Fprintf(out, "See docs/command.md.\n\nFlags:\n")
 	fl.PrintDefaults()
-}
-
-// option registers a flag whose value becomes one Writer option.
-func (s *settings) option(fl *flag.FlagSet, name, usage string, parse optionParser) {
-	fl.Var(&optionFlag{parse: parse, add: func(o slogrotate.Option) { s.opts = append(s.opts, o) }}, name, usage)
-}
-
-// An optionParser turns a flag's text into an Option, or says what is
-// wrong with the text.
-type optionParser struct {
-	parse  func(string) (slogrotate.Option, error)
-	isBool bool
-}
-
-type optionFlag struct {
-	parse optionParser
-	add   func(slogrotate.Option)
-	text  string
-}
-
-func (f *optionFlag) String() string   { return f.text }
-func (f *optionFlag) IsBoolFlag() bool { return f.parse.isBool }
-
-func (f *optionFlag) Set(text string) error {
-	o, err := f.parse.parse(text)
-	if err != nil {
-		return err
-	}
-	f.text = text
-	f.add(o)
-	return nil
-}
-
-func str(opt func(string) slogrotate.Option) optionParser {
-	return optionParser{parse: func(s string) (slogrotate.Option, error) {
-		if s == "" {
-			return nil, errors.New("must not be empty")
-		}
-		return opt(s), nil
-	}}
-}
-
-func duration(opt func(time.Duration) slogrotate.Option) optionParser {
-	return optionParser{parse: func(s string) (slogrotate.Option, error) {
-		d, err := time.ParseDuration(s)
-		if err != nil || d <= 0 {
-			return nil, errors.New("want a positive duration such as 500ms, 30s, 2h")
-		}
-		return opt(d), nil
-	}}
-}
-
-func count(opt func(int) slogrotate.Option) optionParser {
-	return optionParser{parse: func(s string) (slogrotate.Option, error) {
-		n, err := strconv.Atoi(s)
-		if err != nil || n <= 0 {
-			return nil, errors.New("want a positive whole number")
-		}
-		return opt(n), nil
-	}}
-}
-
-func size64(opt func(int64) slogrotate.Option) optionParser {
-	return optionParser{parse: func(s string) (slogrotate.Option, error) {
-		n, err := parseSize(s)
-		if err != nil {
-			return nil, err
-		}
-		return opt(n), nil
-	}}
-}
-
-// onOff is a boolean flag for an option that takes the boolean.
-func onOff(opt func(bool) slogrotate.Option) optionParser {
-	return optionParser{isBool: true, parse: func(s string) (slogrotate.Option, error) {
-		on, err := strconv.ParseBool(s)
-		if err != nil {
-			return nil, errors.New("want true or false")
-		}
-		return opt(on), nil
-	}}
-}
-
-func boolean(opt func() slogrotate.Option) optionParser {
-	return optionParser{isBool: true, parse: func(s string) (slogrotate.Option, error) {
-		on, err := strconv.ParseBool(s)
-		if err != nil {
-			return nil, errors.New("want true or false")
-		}
-		if !on {
-			return nil, nil // Open skips a nil option
-		}
-		return opt(), nil
-	}}
-}
-
-func octal(opt func(fs.FileMode) slogrotate.Option) optionParser {
-	return optionParser{parse: func(s string) (slogrotate.Option, error) {
-		m, err := strconv.ParseUint(s, 8, 32)
-		if err != nil || m&^0o777 != 0 {
-			return nil, errors.New("want octal permission bits such as 0640")
-		}
-		if m&0o600 != 0o600 {
-			return nil, errors.New("the owner needs read and write permission (0600)")
-		}
-		return opt(fs.FileMode(m)), nil
-	}}
-}
-
-func bufferSize(size *int) optionParser {
-	return optionParser{parse: func(s string) (slogrotate.Option, error) {
-		n, err := parseSize(s)
-		if err != nil {
-			return nil, err
-		}
-		if n > slogrotate.MaxRecordSize {
-			return nil, fmt.Errorf("at most %d bytes (MaxRecordSize)", slogrotate.MaxRecordSize)
-		}
-		*size = int(n)
-		return slogrotate.WithBuffer(int(n)), nil
-	}}
-}
-
-// parseSize reads a byte count with an optional binary suffix: 4096, 64K,
-// 100M, 1G (K, M and G are 1024, 1024² and 1024³, as in logrotate; a
-// trailing B or iB is accepted).
-func parseSize(s string) (int64, error) {
-	t := strings.ToUpper(s)
-	t = strings.TrimSuffix(strings.TrimSuffix(t, "B"), "I")
-	mult := int64(1)
-	if n := len(t); n > 0 {
-		switch t[n-1] {
-		case 'K':
-			mult, t = 1<<10, t[:n-1]
-		case 'M':
-			mult, t = 1<<20, t[:n-1]
-		case 'G':
-			mult, t = 1<<30, t[:n-1]
-		}
-	}
-	n, err := strconv.ParseInt(t, 10, 64)
-	if err != nil || n <= 0 || n > (1<<62)/mult {
-		return 0, errors.New("want a positive size such as 65536, 64K, 100M or 1G")
-	}
-	return n * mult, nil
 }
 
 // scheduleVar registers one of the schedule flags, of which at most one may
 // be given. parse reads the flag's value; nil makes it a boolean flag.
 func (s *settings) scheduleVar(fl *flag.FlagSet, name, usage string, parse func(string) (slogrotate.Schedule, error)) {
 	f := &scheduleFlag{s: s, name: name, parse: parse}
+	s.optionOf[name] = "WithSchedule"
 	fl.Var(f, name, usage)
 }
 
@@ -342,6 +246,7 @@ func parseWeekly(s string) (slogrotate.Schedule, error) {
 // zoneVar registers -utc (boolean) or -location ZONE, of which at most one
 // may be given; the zone is the Writer's and the timestamps'.
 func (s *settings) zoneVar(fl *flag.FlagSet, name, usage string) {
+	s.optionOf[name] = "WithLocation"
 	fl.Var(&zoneFlag{s: s, name: name}, name, usage)
 }
 
@@ -391,6 +296,30 @@ func (f formatFlag) Set(text string) error {
 		}
 	}
 	return errors.New("want raw, json or timestamp")
+}
+
+type inputFlag struct{ sep *byte }
+
+func (f inputFlag) String() string {
+	switch {
+	case f.sep == nil:
+		return ""
+	case *f.sep == 0:
+		return "nul"
+	}
+	return "line"
+}
+
+func (f inputFlag) Set(text string) error {
+	switch text {
+	case "line":
+		*f.sep = '\n'
+	case "nul":
+		*f.sep = 0
+	default:
+		return errors.New("want line or nul")
+	}
+	return nil
 }
 
 type attrFlag struct{ attrs *[]attr }

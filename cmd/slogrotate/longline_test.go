@@ -5,25 +5,35 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/slogrotate/slogrotate"
 )
 
-// TestLongLines: a line longer than a record is split into marked pieces
-// that join back to the line, in each format; the lines around it are
-// untouched. The long line holds multi-byte characters across the piece
-// boundaries, which JSON must not turn into U+FFFD.
+// TestLongLines: a line (or NUL-terminated record) longer than a record
+// is split into marked pieces that join back to it, in each format; the
+// records around it are untouched. The long line holds multi-byte
+// characters across the piece boundaries, which JSON must not turn into
+// U+FFFD.
 func TestLongLines(t *testing.T) {
 	long := strings.Repeat("abcdefghé€𝄞", 2*slogrotate.MaxRecordSize/17+1000) // ~2 MiB
 	input := "before\n" + long + "\nafter\nlast without newline"
 	want := []string{"before", long, "after", "last without newline"}
-	for _, format := range []string{"raw", "timestamp", "json"} {
-		t.Run(format, func(t *testing.T) {
+	for _, tc := range []struct{ format, input string }{
+		{"raw", "line"}, {"timestamp", "line"}, {"json", "line"},
+		{"raw", "nul"}, {"timestamp", "nul"}, {"json", "nul"},
+	} {
+		format := tc.format
+		t.Run(format+"/"+tc.input, func(t *testing.T) {
 			log := filepath.Join(t.TempDir(), "app.log")
-			cmd := exec.Command(binary, "-format", format, log)
-			cmd.Stdin = strings.NewReader(input)
+			cmd := exec.Command(cmdBinary, "-format", format, "-input", tc.input, log)
+			in := input
+			if tc.input == "nul" {
+				in = strings.ReplaceAll(input, "\n", "\x00")
+			}
+			cmd.Stdin = strings.NewReader(in)
 			if out, err := cmd.CombinedOutput(); err != nil {
 				t.Fatalf("%v\n%s", err, out)
 			}
@@ -81,10 +91,44 @@ func join(t *testing.T, format string, records []string) []string {
 	return lines
 }
 
+// TestNulFraming: with -input nul a NUL ends a record and is not
+// written; a record keeps its newlines, gets one at the end if it has
+// none, and an empty record is an empty line; the last record needs no
+// NUL. In the timestamp format a record is stamped once, in JSON its
+// newlines are escaped in msg.
+func TestNulFraming(t *testing.T) {
+	input := "one\ntwo\x00\x00three\n\x00four"
+	for _, tc := range []struct{ format, want string }{
+		{"raw", "one\ntwo\n\nthree\nfour\n"},
+		{"timestamp", "S one\ntwo\nS \nS three\nS four\n"},
+		{"json", `{"msg":"one\ntwo"}` + "\n" + `{"msg":""}` + "\n" + `{"msg":"three"}` + "\n" + `{"msg":"four"}` + "\n"},
+	} {
+		t.Run(tc.format, func(t *testing.T) {
+			log := filepath.Join(t.TempDir(), "app.log")
+			cmd := exec.Command(cmdBinary, "-input", "nul", "-format", tc.format, "-utc", log)
+			cmd.Stdin = strings.NewReader(input)
+			if out, err := cmd.CombinedOutput(); err != nil {
+				t.Fatalf("%v\n%s", err, out)
+			}
+			data, err := os.ReadFile(log)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := stampOrTime.ReplaceAllString(string(data), "S")
+			got = strings.ReplaceAll(got, `{"time":"S","level":"INFO",`, "{")
+			if got != tc.want {
+				t.Errorf("the log holds (times replaced by S)\n%q\nwant\n%q", got, tc.want)
+			}
+		})
+	}
+}
+
+var stampOrTime = regexp.MustCompile(`\d{4}-\d\d-\d\dT[0-9:.]+Z`)
+
 // TestTee: -tee copies the input to standard output unchanged.
 func TestTee(t *testing.T) {
 	log := filepath.Join(t.TempDir(), "app.log")
-	cmd := exec.Command(binary, "-tee", "-format", "timestamp", log)
+	cmd := exec.Command(cmdBinary, "-tee", "-format", "timestamp", log)
 	cmd.Stdin = strings.NewReader("one\ntwo")
 	cmd.Stderr = os.Stderr
 	out, err := cmd.Output()

@@ -6,17 +6,28 @@
 //
 // Each line is one record: written whole with one write(2) on an O_APPEND
 // descriptor, never interleaved with another process's record, in the file
-// of the period in which it was written. Several instances of the command
-// (and Go programs using the library) may write the same log at once; they
-// rotate it together. With -buffer, lines that arrive together are handed
-// to the Writer together, which batches them anyway.
+// of the period in which it was written. With -input nul a record ends
+// with a NUL byte instead (not written) and may hold several lines, such
+// as a traceback; it is appended whole all the same, and ends with a
+// newline in the file. Several instances of the command (and Go programs
+// using the library) may write the same log at once; they rotate it
+// together.
+//
+// Everything complete that one read brings is written at once, in as few
+// write(2) calls as whole records of at most MaxRecordSize bytes allow;
+// nothing complete waits for more input. With -buffer the Writer also
+// batches records across reads, up to the flush interval.
+//
+// With -post-rotate, a program runs on each finished archive, once across
+// all the processes sharing the log (see docs/command.md for when a call
+// can be lost).
 //
 // # Long lines
 //
-// A record is at most [slogrotate.MaxRecordSize] bytes. A longer line is
-// split into several records, never cut or dropped: a log's job is to
-// keep what was said, and a reader can join the pieces, while a cut loses
-// the end of the line for good. Each piece ends with a newline. In JSON
+// A record is at most [slogrotate.MaxRecordSize] bytes. A longer line (or
+// NUL-terminated record) is split into several records, never cut or
+// dropped: a log's job is to keep what was said, and a reader can join the
+// pieces, while a cut loses the end of the line for good. Each piece ends with a newline. In JSON
 // mode every piece carries "part" (1, 2, ...), all but the last "more":
 // true, and the command's "pid", so pieces can be joined even when other
 // processes' records come between them. In timestamp mode all pieces carry
@@ -78,6 +89,11 @@ func run(args []string, stdin *os.File, stdout, stderr io.Writer) int {
 		clock = &pinnedClock{}
 		opts = append(opts, slogrotate.WithClock(clock.now))
 	}
+	var post *postRotator
+	if s.post.path != "" {
+		post = newPostRotator(s.post, stderr)
+		opts = append(opts, post.option())
+	}
 	w, err := slogrotate.Open(s.path, opts...)
 	if err != nil {
 		return openFailed(s, err, stderr)
@@ -99,13 +115,27 @@ func run(args []string, stdin *os.File, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "slogrotate: %v\n", err)
 		status = 1
 	}
+	if post != nil {
+		// The archives made in the last grace period are complete, and
+		// reported, only once it has passed; a closed Writer reports
+		// nothing more.
+		time.Sleep(s.grace + lingerMargin)
+	}
 	stopTerm()
 	stopSignals()
 	if err := w.Close(); err != nil {
 		fmt.Fprintf(stderr, "slogrotate: %v\n", err)
 	}
+	if post != nil {
+		post.wait()
+	}
 	return status
 }
+
+// lingerMargin is how much longer than the grace period the command stays
+// at the end with -post-rotate: the Writer looks again 10ms after an
+// archive's grace period ends.
+const lingerMargin = 200 * time.Millisecond
 
 // openFailed reports why Open failed. An option Open rejects is a usage
 // error (the flags check everything else before, so it is the layout);

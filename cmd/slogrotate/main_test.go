@@ -12,18 +12,21 @@ import (
 	"time"
 )
 
-// binary is the command, built once by TestMain: the tests run it as a
+// cmdBinary is the command, built once by TestMain: the tests run it as a
 // real process, as a shell or uwsgi would.
-var binary string
+var cmdBinary string
 
 func TestMain(m *testing.M) {
+	if mode := os.Getenv(programEnv); mode != "" {
+		os.Exit(testProgram(mode, os.Args[1:]))
+	}
 	dir, err := os.MkdirTemp("", "slogrotate-cmd-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	binary = filepath.Join(dir, "slogrotate")
-	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
+	cmdBinary = filepath.Join(dir, "slogrotate")
+	if out, err := exec.Command("go", "build", "-o", cmdBinary, ".").CombinedOutput(); err != nil {
 		fmt.Fprintf(os.Stderr, "go build: %v\n%s", err, out)
 		os.RemoveAll(dir)
 		os.Exit(1)
@@ -43,7 +46,7 @@ type command struct {
 
 func start(t *testing.T, args ...string) *command {
 	t.Helper()
-	c := &command{cmd: exec.Command(binary, args...), done: make(chan error, 1)}
+	c := &command{cmd: exec.Command(cmdBinary, args...), done: make(chan error, 1)}
 	c.cmd.Stderr = &c.stderr
 	var err error
 	if c.stdin, err = c.cmd.StdinPipe(); err != nil {

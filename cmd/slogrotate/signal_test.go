@@ -32,7 +32,7 @@ func startPiped(t *testing.T, args ...string) (*exec.Cmd, *os.File, chan error) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(binary, args...)
+	cmd := exec.Command(cmdBinary, args...)
 	cmd.Stdin = r
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {

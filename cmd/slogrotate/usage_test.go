@@ -38,16 +38,27 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"-lock-timeout", "x", log}, []string{"-lock-timeout"}},
 		{[]string{"-lock-file", "", log}, []string{"-lock-file"}},
 		{[]string{"-format", "xml", log}, []string{"-format"}},
+		{[]string{"-input", "zero", log}, []string{"-input"}},
 		{[]string{"-attr", "novalue", "-format", "json", log}, []string{"-attr"}},
 		{[]string{"-attr", "msg=x", "-format", "json", log}, []string{"-attr"}},
 		{[]string{"-attr", "a=b", log}, []string{"-attr", "-format json"}},
 		{[]string{"-level", "WARN", "-format", "timestamp", log}, []string{"-level", "-format json"}},
 		{[]string{"-layout", "2006", log}, []string{"-layout"}},
+		{[]string{"-max-total-size", "0", log}, []string{"-max-total-size"}},
+		{[]string{"-compressor", "xz", log}, []string{"-compressor"}},
+		{[]string{"-compress-level", "5", log}, []string{"-compress-level", "-compress"}},
+		{[]string{"-compress", "-compress-level", "12", log}, []string{"-compress-level", "1 to 9"}},
+		{[]string{"-compressor", "zstd", "-compress-level", "23", log}, []string{"-compress-level"}},
+		{[]string{"-keep-uncompressed", "2", log}, []string{"-keep-uncompressed", "-compress"}},
+		{[]string{"-compress", "-keep-uncompressed", "-1", log}, []string{"-keep-uncompressed"}},
+		{[]string{"-post-rotate", "no-such-program-anywhere", log}, []string{"-post-rotate", "no-such-program-anywhere"}},
+		{[]string{"-post-rotate-arg", "x", log}, []string{"-post-rotate-arg", "-post-rotate PROGRAM"}},
+		{[]string{"-post-rotate", "true", "-post-rotate-timeout", "0s", log}, []string{"-post-rotate-timeout"}},
 		{[]string{"-no-such-flag", log}, []string{"-no-such-flag"}},
 		{[]string{}, []string{"PATH"}},
 		{[]string{log, "extra"}, []string{"PATH"}},
 	} {
-		cmd := exec.Command(binary, tc.args...)
+		cmd := exec.Command(cmdBinary, tc.args...)
 		out, err := cmd.CombinedOutput()
 		if code := cmd.ProcessState.ExitCode(); code != 2 {
 			t.Errorf("slogrotate %s: exit status %d (%v), want 2; output:\n%s", strings.Join(tc.args, " "), code, err, out)
@@ -71,7 +82,7 @@ func TestCannotOpen(t *testing.T) {
 	if err := os.WriteFile(file, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(binary, filepath.Join(file, "app.log"))
+	cmd := exec.Command(cmdBinary, filepath.Join(file, "app.log"))
 	out, _ := cmd.CombinedOutput()
 	if code := cmd.ProcessState.ExitCode(); code != 1 {
 		t.Fatalf("exit status %d, want 1; output:\n%s", code, out)
@@ -83,7 +94,7 @@ func TestCannotOpen(t *testing.T) {
 
 // TestHelp: -h prints the usage and exits 0.
 func TestHelp(t *testing.T) {
-	out, err := exec.Command(binary, "-h").CombinedOutput()
+	out, err := exec.Command(cmdBinary, "-h").CombinedOutput()
 	if err != nil {
 		t.Fatalf("-h: %v\n%s", err, out)
 	}

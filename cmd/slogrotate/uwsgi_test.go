@@ -55,7 +55,7 @@ func TestUwsgi(t *testing.T) {
 		t.Run(mode, func(t *testing.T) {
 			dir := t.TempDir()
 			log := filepath.Join(dir, "app.log")
-			command := []string{binary, "-every", "1s", "-utc", "-format", "timestamp", log}
+			command := []string{cmdBinary, "-every", "1s", "-utc", "-format", "timestamp", log}
 			args := []string{"--plugin", "python3,logpipe", "--master", "--processes", "4",
 				"--wsgi-file", app, "--need-app", "--disable-logging"}
 			env := cleanPythonEnv()
