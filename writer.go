@@ -91,6 +91,8 @@ type Writer struct {
 	timer     *time.Timer
 	timerAt   int64
 	idleDelay time.Duration // how long after a boundary an idle writer rotates
+
+	agreed agreementWatch // the options the processes must agree on (agreement.go)
 }
 
 // Open opens the log at path for appending, creating it and its parent
@@ -278,6 +280,7 @@ func (w *Writer) maintain(now time.Time) {
 	if now.UnixNano() < w.periodEnd && w.f != nil {
 		if !w.oversize {
 			w.checkLater(now)
+			w.lookAtOptions()
 			info, err := statPath(w.path)
 			if err == nil && info.id == w.id && (w.cfg.maxSize == 0 || info.size < w.cfg.maxSize) {
 				return
