@@ -25,10 +25,11 @@ import (
 // It is passed to the error handler (see [WithErrorHandler]) once for each
 // set of other options a writer finds recorded in the lock file: at Open,
 // and by a writer that was already running at its next look at the lock
-// file (its next reopen check or rollover). The writers go on, each
-// rotating by its own options: nothing is lost or duplicated, but records
-// may be filed by the other schedule's periods until the processes agree
-// again. docs/operations.md describes a rolling restart that changes them.
+// file (its next reopen check or rollover). The options recorded are those
+// of the process that last rotated the log, which may have exited since:
+// the first process opened after a change of options reports the old ones
+// once. The writers go on, each rotating by its own options; [Open] says
+// what that means for the records while the processes disagree.
 var ErrOptionsDiffer = errors.New("slogrotate: the processes writing one log use different options")
 
 // agreedOptions are the options recorded in the shared state, in the order

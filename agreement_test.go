@@ -3,8 +3,8 @@ package slogrotate
 import (
 	"errors"
 	"maps"
-	"slices"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"

@@ -101,6 +101,24 @@ type Writer struct {
 // layout, archive directory, extension keeping, compression and lock file;
 // processes that disagree name, date or compress archives differently.
 //
+// The lock file records those options (but the lock file itself, which a
+// process with another lock file never reads) as the process that last
+// rotated the log had them. A writer that finds other options recorded
+// reports [ErrOptionsDiffer] to the error handler, naming each option that
+// differs: at Open, and, once Open has recorded this process's options, a
+// writer already running learns of them at its next reopen check or
+// rollover. Open does not fail for it, so that a rolling restart which
+// changes the options keeps the service up. While processes disagree, each
+// rotates by its own options: the file is archived at the boundaries of
+// every schedule in play, by the naming of the process that archives it,
+// and a process writes on into the file it has until its own period ends
+// even if another archived it. No record is lost or duplicated and no
+// archive name is used twice, but an archive made meanwhile may hold
+// records of other periods than its name says. Once the processes with the
+// other options have exited, only the remaining options decide, from their
+// next boundary on. Retention and compression see only the archive names
+// the remaining options make; others stay until removed by hand.
+//
 // If the file at path holds records of an earlier period (a process wrote
 // it yesterday and nobody has written since), Open archives it first.
 func Open(path string, opts ...Option) (*Writer, error) {
