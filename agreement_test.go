@@ -66,7 +66,7 @@ func TestStateAgreementFits(t *testing.T) {
 // records one text, and zones that share a name but not their offsets
 // record different ones.
 func TestAgreementCanonical(t *testing.T) {
-	dir := t.TempDir()
+	dir := tempDir(t)
 	t.Chdir(dir)
 	agreed := func(log string, opts ...Option) agreement {
 		c := defaultConfig()
@@ -114,7 +114,7 @@ func TestOptionsDifferText(t *testing.T) {
 // its next reopen check and not before; each once, however often it looks
 // again, and again when yet other options turn up.
 func TestOptionsDifferAtReopenCheck(t *testing.T) {
-	dir := t.TempDir()
+	dir := tempDir(t)
 	path := filepath.Join(dir, "error.log")
 	clock := newClock(day1)
 	a, aErrs := openCollecting(t, path, clock, WithArchiveLayout("2006-01-02"))
