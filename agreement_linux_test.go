@@ -59,8 +59,13 @@ func TestOptionsDifferTwoServices(t *testing.T) {
 	procs := []*faultProc{a1, a2, b1, b2}
 	for _, p := range procs {
 		p.finish(t, 30*time.Second)
-		assert.Equal(t, 1, p.errCount(differText), "process %d reports once: %q", p.id, p.errs)
-		assert.Len(t, p.errs, 1, "process %d: %q", p.id, p.errs)
+		// b2 may not see A's options before it exits (if B always
+		// rotates first at the boundaries the two schedules share).
+		reports := p.errCount(differText)
+		if p != b2 || reports > 0 {
+			assert.Equal(t, 1, reports, "process %d reports once: %q", p.id, p.errs)
+		}
+		assert.Len(t, p.errs, reports, "process %d: %q", p.id, p.errs)
 	}
 	checkDisagreedLog(t, path, procs, Every(3*time.Second), Every(2*time.Second))
 }
