@@ -7,6 +7,7 @@ package slogrotate
 import (
 	"os"
 	"path/filepath"
+	"syscall"
 	"testing"
 	"time"
 
@@ -19,12 +20,15 @@ import (
 const differText = "is written by processes with different options"
 
 // TestOptionsDifferTwoServices: two services, two processes each, share a
-// log with different schedules. The processes opened second report
-// ErrOptionsDiffer at Open, those already running within one reopen check
-// (A's schedule is long enough that no rollover tells them first); each
-// process reports it once. Nothing is lost or duplicated, and every
+// log with different schedules. The first process of B reports
+// ErrOptionsDiffer at Open, A's processes within one reopen check (A's
+// schedule is long enough that no rollover tells them first); no process
+// reports it more than once. Nothing is lost or duplicated, and every
 // record is in a file named for a period, of one of the two schedules,
-// that contains it.
+// that contains it. (That holds for these schedules, and for those of the
+// rolling restart below, because no process ever holds a period that a
+// boundary of the other schedule cuts short; in general a record may be
+// in an archive named for another period, as Open says.)
 func TestOptionsDifferTwoServices(t *testing.T) {
 	if testing.Short() {
 		t.Skip("forks processes for about ten seconds")
@@ -72,7 +76,9 @@ func TestOptionsDifferTwoServices(t *testing.T) {
 
 // TestOptionsDifferRollingRestart: the processes of a service are
 // replaced one by one with processes of a new schedule (Every(1s) to
-// Every(2s)), old and new overlapping for several periods. Nothing is
+// Every(2s)), old and new overlapping for several periods; the new ones
+// write on for four seconds past the first new boundary after the old
+// ones have exited. Nothing is
 // lost or duplicated, each side reports the other once, and from the
 // first new boundary after the last old process exits the files split on
 // the new boundaries only, with no step in between.
@@ -91,14 +97,17 @@ func TestOptionsDifferRollingRestart(t *testing.T) {
 	}
 	o1, o2 := run(1, oldOpts, at(5500)), run(2, oldOpts, at(7300))
 	time.Sleep(time.Until(at(1500)))
-	n1 := run(3, newOpts, at(12000))
+	n1 := run(3, newOpts, time.Time{}) // until SIGTERM
 	time.Sleep(time.Until(at(3000)))
-	n2 := run(4, newOpts, at(12000))
+	n2 := run(4, newOpts, time.Time{})
 	o1.finish(t, 30*time.Second)
 	o2.finish(t, 30*time.Second)
 	gone := time.Now()
+	from := newSched.start(gone, time.UTC).Add(2 * time.Second)
+	time.Sleep(time.Until(from.Add(4 * time.Second)))
 	procs := []*faultProc{o1, o2, n1, n2}
 	for _, p := range procs[2:] {
+		p.cmd.Process.Signal(syscall.SIGTERM)
 		p.finish(t, 30*time.Second)
 	}
 	for _, p := range procs {
@@ -110,7 +119,6 @@ func TestOptionsDifferRollingRestart(t *testing.T) {
 	// From the first new boundary after the old processes are gone, every
 	// record is in the file of its new period, and the state records the
 	// new options.
-	from := newSched.start(gone, time.UTC).Add(2 * time.Second)
 	layout := newSched.Layout()
 	checked := 0
 	for name, f := range rep.ByFile {
@@ -132,7 +140,7 @@ func TestOptionsDifferRollingRestart(t *testing.T) {
 			}
 		}
 	}
-	assert.Greater(t, checked, 1000, "records written once only the new options ruled")
+	assert.Greater(t, checked, 500, "records written once only the new options ruled")
 	assert.Equal(t, testConfig(t, childOptions(newOpts)...).agreement(path), recordedOptions(path))
 }
 
