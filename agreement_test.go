@@ -48,8 +48,9 @@ func TestStateAgreementFits(t *testing.T) {
 	long := strings.Repeat("日", 500)
 	a := agreement{}
 	for i := range a {
-		a[i] = shorten(long + "\x01 %")
+		a[i] = shorten(strings.Repeat("%", maxAgreedText)) // each byte escaped to three
 	}
+	assert.Len(t, a[0], maxAgreedText)
 	s := sharedState{period: time.Unix(0, -1<<63), id: fileID{1<<64 - 1, 1<<64 - 1}, next: 1<<63 - 1, agreed: a}
 	b := s.encode()
 	assert.Less(t, len(b), stateMax)

@@ -52,9 +52,10 @@ const (
 	// writing it through another handle would fail.
 	stateOffset = 1
 	// stateMax caps what is read back: the lock file is shared with other
-	// processes and is treated as untrusted input. A state is at most
-	// about 1.3 KiB: 110 bytes, and each agreed option's text, at most
-	// maxAgreedText bytes, escaped to at most three times as many.
+	// processes and is treated as untrusted input. A state takes at most
+	// about 1.3 KiB (TestStateAgreementFits): 110 bytes, and for each
+	// agreed option its key and its text, at most maxAgreedText bytes,
+	// escaped to at most three times as many.
 	stateMax   = 2048
 	stateMagic = "slogrotate-state"
 	// stateFormat is the format written; format 1, the same without the

@@ -101,9 +101,9 @@ type Writer struct {
 // layout, archive directory, extension keeping, compression and lock file;
 // processes that disagree name, date or compress archives differently.
 //
-// The lock file records those options (but the lock file itself, which a
-// process with another lock file never reads) as the process that last
-// rotated the log had them. A writer that finds other options recorded
+// The lock file records all of those but the lock file itself (a process
+// with another lock file shares nothing with the others), as the process
+// that last rotated the log had them. A writer that finds other options recorded
 // reports [ErrOptionsDiffer] to the error handler, naming each option that
 // differs: at Open, and, once Open has recorded this process's options, a
 // writer already running learns of them at its next reopen check or
