@@ -175,8 +175,8 @@ func FuzzParseArchive(f *testing.F) {
 }
 
 // FuzzParseState: the lock file's content is untrusted. parseState never
-// panics, and whatever it accepts is exactly what encode writes for the
-// state it parsed. The checksum makes random input almost always rejected,
+// panics, and whatever it accepts, in the current format or in format 1,
+// is exactly what encode writes for the state it parsed. The checksum makes random input almost always rejected,
 // so the target also parses each input as the body of a line with a
 // correct checksum, which lets the fuzzer reach the fields.
 func FuzzParseState(f *testing.F) {
@@ -188,6 +188,12 @@ func FuzzParseState(f *testing.F) {
 	f.Add([]byte("slogrotate-state 1 1 1:2:3 0"))
 	f.Add([]byte("slogrotate-state 1 1 1 0"))
 	f.Add([]byte("slogrotate-state 2 1 1:2 0"))
+	agreed := agreement{"every 1s", "UTC (UTC+00:00)", "2006-01-02 15.04", "../old archives", "on", ".zst"}
+	f.Add(sharedState{period: good.period, id: good.id, next: 3, agreed: agreed}.encode())
+	f.Add([]byte("slogrotate-state 2 1 1:2 0 schedule=every+1s zone=UTC layout=2006 dir=. keepext=off compress=%2"))
+	f.Add([]byte("slogrotate-state 2 1 1:2 0 schedule=every+1s zone=UTC layout=2006 dir= keepext=off compress=none"))
+	f.Add([]byte("slogrotate-state 2 1 1:2 0 zone=UTC schedule=every+1s layout=2006 dir=. keepext=off compress=none"))
+	f.Add([]byte("slogrotate-state 1 1 1:2 0 schedule=every+1s zone=UTC layout=2006 dir=. keepext=off compress=none"))
 	f.Add([]byte("\x00slogrotate-state 1 garbage\n"))
 	f.Add([]byte(""))
 	f.Add([]byte("\n"))

@@ -247,8 +247,10 @@ func WithIdleRotation(on bool) Option {
 // That is how it notices a rollover done by another process for a reason
 // other than the schedule ([Writer.Rotate]) and a file moved away by an
 // outside tool such as logrotate. Records written between the move and the
-// check go to the moved file. The default is one second; the check costs
-// one stat per interval, never one per record.
+// check go to the moved file. The check also reads the lock file, where a
+// process opened with other options records them (see [ErrOptionsDiffer]).
+// The default is one second; the check costs one stat and one read of the
+// lock file per interval, never anything per record.
 func WithReopenCheck(d time.Duration) Option {
 	return func(c *config) {
 		if d <= 0 {

@@ -226,6 +226,7 @@ func (w *Writer) gather(lf *os.File, why reason, cur time.Time) (facts, error) {
 	if f.state, f.known, err = readState(lf); err != nil {
 		w.cfg.onError(err)
 	}
+	w.notice(f.state)
 	if err := w.statLive(&f); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return facts{}, fmt.Errorf("slogrotate: rotate: %w", err)
 	}
@@ -279,7 +280,9 @@ func (w *Writer) carryOut(lf *os.File, f facts, p plan, now time.Time) error {
 			return err
 		}
 	}
-	if st := p.state(w.id); !f.known || !st.equal(f.state) {
+	st := p.state(w.id)
+	st.agreed = w.ownAgreement() // recorded for the processes to compare
+	if !f.known || !st.equal(f.state) {
 		if err := writeState(lf, st); err != nil {
 			w.cfg.onError(err)
 		}
@@ -301,6 +304,7 @@ func (w *Writer) follow(now, cur time.Time) bool {
 	}
 	f.state, f.known, err = readState(lf)
 	lf.Close()
+	w.notice(f.state)
 	if err != nil || !f.known || w.statLive(&f) != nil {
 		return false
 	}
@@ -309,7 +313,7 @@ func (w *Writer) follow(now, cur time.Time) bool {
 	case p.act == writeOn:
 		w.commit(w.period, now)
 		return true
-	case p.act == archiveLive || !p.state(f.live.id).equal(f.state):
+	case p.act == archiveLive || !p.state(f.live.id).sameLive(f.state):
 		return false
 	case p.act == adopt:
 		reach(stageFollowing)

@@ -29,10 +29,20 @@ type sharedState struct {
 	// next is the lowest archive index that may still be free for period:
 	// a hint that saves probing names a size-based rollover already used.
 	next int
+	// agreed is what every process of the log must agree on, as the
+	// process that wrote the state has it (agreement.go); unknown in a
+	// state of format 1.
+	agreed agreement
 }
 
 // equal reports whether s and o say the same.
 func (s sharedState) equal(o sharedState) bool {
+	return s.sameLive(o) && s.agreed == o.agreed
+}
+
+// sameLive reports whether s and o say the same of the live file, whatever
+// options they record.
+func (s sharedState) sameLive(o sharedState) bool {
 	return s.period.Equal(o.period) && s.id == o.id && s.next == o.next
 }
 
@@ -42,16 +52,28 @@ const (
 	// writing it through another handle would fail.
 	stateOffset = 1
 	// stateMax caps what is read back: the lock file is shared with other
-	// processes and is treated as untrusted input.
-	stateMax    = 256
-	stateMagic  = "slogrotate-state"
-	stateFormat = 1
+	// processes and is treated as untrusted input. A state takes at most
+	// about 1.3 KiB (TestStateAgreementFits): 110 bytes, and for each
+	// agreed option its key and its text, at most maxAgreedText bytes,
+	// escaped to at most three times as many.
+	stateMax   = 2048
+	stateMagic = "slogrotate-state"
+	// stateFormat is the format written; format 1, the same without the
+	// agreement, is still read, for the processes of an older version
+	// that share the log during an upgrade.
+	stateFormat  = 2
+	stateFormat1 = 1
 )
 
 // encode renders the state as one line with a checksum, so that a torn or
-// foreign lock file is detected instead of trusted.
+// foreign lock file is detected instead of trusted. A state with no
+// agreement (one read in format 1) is rendered in format 1.
 func (s sharedState) encode() []byte {
-	body := fmt.Sprintf("%s %d %d %d:%d %d", stateMagic, stateFormat, s.period.UnixNano(), s.id.hi, s.id.lo, s.next)
+	format, agreed := stateFormat1, ""
+	if s.agreed.known() {
+		format, agreed = stateFormat, " "+s.agreed.encode()
+	}
+	body := fmt.Sprintf("%s %d %d %d:%d %d%s", stateMagic, format, s.period.UnixNano(), s.id.hi, s.id.lo, s.next, agreed)
 	return fmt.Appendf(nil, "%s %08x\n", body, crc32.ChecksumIEEE([]byte(body)))
 }
 
@@ -71,7 +93,19 @@ func parseState(b []byte) (sharedState, error) {
 		return sharedState{}, ErrBadState
 	}
 	f := strings.Split(body, " ")
-	if len(f) != 5 || f[0] != stateMagic || f[1] != strconv.Itoa(stateFormat) {
+	if len(f) < 5 || f[0] != stateMagic {
+		return sharedState{}, ErrBadState
+	}
+	var agreed agreement
+	switch f[1] {
+	case strconv.Itoa(stateFormat1):
+		ok = len(f) == 5
+	case strconv.Itoa(stateFormat):
+		agreed, ok = parseAgreement(f[5:])
+	default:
+		ok = false
+	}
+	if !ok {
 		return sharedState{}, ErrBadState
 	}
 	ns, err1 := strconv.ParseInt(f[2], 10, 64)
@@ -82,7 +116,7 @@ func parseState(b []byte) (sharedState, error) {
 	if err := errors.Join(err1, err2, err3, err4); err != nil || next < 0 {
 		return sharedState{}, ErrBadState
 	}
-	s := sharedState{period: time.Unix(0, ns), id: fileID{h, l}, next: next}
+	s := sharedState{period: time.Unix(0, ns), id: fileID{h, l}, next: next, agreed: agreed}
 	if string(s.encode()) != line+"\n" {
 		return sharedState{}, ErrBadState // a number not written the way encode writes it
 	}

@@ -91,6 +91,8 @@ type Writer struct {
 	timer     *time.Timer
 	timerAt   int64
 	idleDelay time.Duration // how long after a boundary an idle writer rotates
+
+	agreed agreementWatch // the options the processes must agree on (agreement.go)
 }
 
 // Open opens the log at path for appending, creating it and its parent
@@ -98,6 +100,24 @@ type Writer struct {
 // sharing the log must open it with the same schedule, location, archive
 // layout, archive directory, extension keeping, compression and lock file;
 // processes that disagree name, date or compress archives differently.
+//
+// The lock file records all of those but the lock file itself (a process
+// with another lock file shares nothing with the others), as the process
+// that last rotated the log had them. A writer that finds other options recorded
+// reports [ErrOptionsDiffer] to the error handler, naming each option that
+// differs: at Open, and, once Open has recorded this process's options, a
+// writer already running learns of them at its next reopen check or
+// rollover. Open does not fail for it, so that a rolling restart which
+// changes the options keeps the service up. While processes disagree, each
+// rotates by its own options: the file is archived at the boundaries of
+// every schedule in play, by the naming of the process that archives it,
+// and a process writes on into the file it has until its own period ends
+// even if another archived it. No record is lost or duplicated and no
+// archive name is used twice, but an archive made meanwhile may hold
+// records of other periods than its name says. Once the processes with the
+// other options have exited, only the remaining options decide, from their
+// next boundary on. Retention and compression see only the archive names
+// the remaining options make; others stay until removed by hand.
 //
 // If the file at path holds records of an earlier period (a process wrote
 // it yesterday and nobody has written since), Open archives it first.
@@ -278,6 +298,7 @@ func (w *Writer) maintain(now time.Time) {
 	if now.UnixNano() < w.periodEnd && w.f != nil {
 		if !w.oversize {
 			w.checkLater(now)
+			w.lookAtOptions()
 			info, err := statPath(w.path)
 			if err == nil && info.id == w.id && (w.cfg.maxSize == 0 || info.size < w.cfg.maxSize) {
 				return
