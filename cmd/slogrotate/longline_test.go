@@ -151,3 +151,37 @@ func stampWidth(r string) int {
 	}
 	return 32
 }
+
+// TestOneStampPerRead: the records one read brings share one timestamp
+// (and so one file), in both framings: 2,000 records from a file, which
+// one read takes whole.
+func TestOneStampPerRead(t *testing.T) {
+	for _, framing := range []string{"line", "nul"} {
+		t.Run(framing, func(t *testing.T) {
+			dir := t.TempDir()
+			sep := map[string]string{"line": "\n", "nul": "\x00"}[framing]
+			input := filepath.Join(dir, "input")
+			if err := os.WriteFile(input, []byte(strings.Repeat("a record"+sep, 2000)), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			in, err := os.Open(input)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer in.Close()
+			log := filepath.Join(dir, "app.log")
+			cmd := exec.Command(cmdBinary, "-input", framing, "-format", "timestamp", "-utc", log)
+			cmd.Stdin = in
+			if out, err := cmd.CombinedOutput(); err != nil {
+				t.Fatalf("%v\n%s", err, out)
+			}
+			stamps := map[string]int{}
+			for _, r := range readLines(t, log) {
+				stamps[r[:stampWidth(r)]]++
+			}
+			if len(stamps) != 1 {
+				t.Errorf("%d different timestamps on 2,000 records of one read, want one: %v", len(stamps), stamps)
+			}
+		})
+	}
+}

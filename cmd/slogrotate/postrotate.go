@@ -80,10 +80,14 @@ type postRotator struct {
 	cfg    postRotateConfig
 	stderr io.Writer
 
-	mu      sync.Mutex // guards queue and running, and serializes reports
+	mu      sync.Mutex // guards queue and running
 	queue   []string
 	running int
 	wg      sync.WaitGroup
+
+	// reportMu keeps reports whole; a report waits for a slow stderr
+	// without holding up enqueue.
+	reportMu sync.Mutex
 }
 
 func newPostRotator(cfg postRotateConfig, stderr io.Writer) *postRotator {
@@ -116,9 +120,9 @@ func (p *postRotator) startLocked() {
 func (p *postRotator) run(archive string) {
 	defer p.wg.Done()
 	out, err := p.exec(archive)
+	p.report(archive, out, err)
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.report(archive, out, err)
 	p.running--
 	p.startLocked() // before Done: wait sees the next one
 }
@@ -159,6 +163,8 @@ func (p *postRotator) report(archive string, out []byte, err error) {
 	case err != nil:
 		b.WriteString(prefix + "failed: " + err.Error() + "\n")
 	}
+	p.reportMu.Lock()
+	defer p.reportMu.Unlock()
 	io.WriteString(p.stderr, b.String())
 }
 

@@ -14,7 +14,7 @@ const programEnv = "SLOGROTATE_TEST_PROGRAM"
 // testProgram is the -post-rotate program of the tests, by mode:
 // record=FILE appends its last argument and a newline to FILE in one
 // O_APPEND write; fail says so on standard error and exits 3; hang says
-// so and sleeps until killed.
+// so and sleeps for a minute, to be killed long before.
 func testProgram(mode string, args []string) int {
 	archive := args[len(args)-1]
 	switch {
@@ -35,7 +35,7 @@ func testProgram(mode string, args []string) int {
 		return 3
 	case mode == "hang":
 		fmt.Fprintf(os.Stderr, "hanging on %s\n", archive)
-		time.Sleep(time.Hour)
+		time.Sleep(time.Minute)
 	}
 	return 2
 }
