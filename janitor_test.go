@@ -225,27 +225,6 @@ func TestSweepRemembersNames(t *testing.T) {
 	assert.Len(t, left, len(foreign)+1+2+3) // and two lock files, and three archives
 }
 
-// sweepJanitor is a janitor of dir/error.log without its goroutine, for
-// tests that call sweep themselves.
-func sweepJanitor(tb testing.TB, dir string, opts ...Option) *janitor {
-	tb.Helper()
-	c := defaultConfig()
-	c.loc = time.UTC
-	c.onError = func(err error) { tb.Errorf("unexpected error: %v", err) }
-	for _, o := range opts {
-		o(&c)
-	}
-	path := filepath.Join(dir, "error.log")
-	require.NoError(tb, c.check(path))
-	return &janitor{
-		path: path,
-		cfg:  &c,
-		lock: flock.New(filepath.Join(dir, "error.log.maint.lock")),
-		roll: flock.New(filepath.Join(dir, "error.log.lock")),
-		stop: make(chan struct{}),
-	}
-}
-
 // BenchmarkSweep is the janitor's sweep after a rollover, with retention on
 // and never reached (WithMaxBackups(100000)), as in the benchmarks module's
 // BenchmarkRollover: it lists the directory and deletes nothing. The first

@@ -208,12 +208,3 @@ func TestChaosSoak(t *testing.T) {
 	assert.Greater(t, archives, int(dur/time.Second)/2, "too few rollovers")
 	assert.Less(t, maxLat, 2*time.Second, "a write blocked")
 }
-
-// errKind shortens an error message to what kind of error it is.
-func errKind(e string) string {
-	e = strings.TrimPrefix(e, "slogrotate: ")
-	if i := strings.IndexByte(e, ' '); i > 0 {
-		e = e[:i]
-	}
-	return strings.TrimSuffix(e, ":")
-}

@@ -752,16 +752,6 @@ func TestWindowsProcessesTakeTurns(t *testing.T) {
 	checkLog(t, path, map[int]int{A: seq[A], B: seq[B], C: seq[C]})
 }
 
-// wineStalls is why TestMultiProcessCompressAndSize does not run even with
-// serialized appends. It is not a point where Wine's emulation differs but
-// one of speed: its nine processes make hundreds of rollovers, each append
-// takes two LockFileEx calls, and every lock call is a round trip to the
-// single wineserver process.
-const wineStalls = "not run under Wine even with appends serialized: its nine processes, whose every append and " +
-	"rollover goes through the one wineserver process, stall for up to 2 s between reading the clock and writing, " +
-	"longer than the test's 1 s period, which the protocol does not promise to cover (a record then lands in the next " +
-	"period's file, and the child meant to be killed while compressing may never get to compress)"
-
 // TestWindowsMultiProcessUnderWine runs the multi-process tests, which are
 // skipped under Wine because Wine does not append atomically (wineAppend),
 // with every append made under a LockFileEx lock on the whole file, in the
@@ -770,6 +760,13 @@ const wineStalls = "not run under Wine even with appends serialized: its nine pr
 // processes: processes killed while they hold the rollover lock or
 // compress, size rollovers, compression and retention. On Windows the
 // tests run as they are, and this one is skipped.
+//
+// TestMultiProcessCompressAndSize is not among them, for speed rather than
+// a point where Wine differs: its nine processes make hundreds of
+// rollovers, each append takes two LockFileEx calls, and every lock call
+// is a round trip to the one wineserver process, so they stall for up to
+// 2 s between reading the clock and writing, longer than the test's 1 s
+// period, which the protocol does not promise to cover.
 func TestWindowsMultiProcessUnderWine(t *testing.T) {
 	if wineVersion == "" {
 		t.Skip("only under Wine; on Windows the multi-process tests run as they are")
@@ -786,7 +783,6 @@ func TestWindowsMultiProcessUnderWine(t *testing.T) {
 		f    func(*testing.T)
 	}{
 		{"TestMultiProcess", TestMultiProcess},
-		{"TestMultiProcessCompressAndSize", func(t *testing.T) { t.Skip(wineStalls) }},
 		{"TestMultiProcessRetention", TestMultiProcessRetention},
 		{"TestMultiProcessBuffered", TestMultiProcessBuffered},
 	} {
