@@ -33,7 +33,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gofrs/flock"
 	"github.com/slogrotate/slogrotate/internal/logcheck"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -768,13 +767,16 @@ func sweepJanitor(tb testing.TB, dir string, opts ...Option) *janitor {
 	}
 	path := filepath.Join(dir, "error.log")
 	require.NoError(tb, c.check(path))
-	return &janitor{
-		path: path,
-		cfg:  &c,
-		lock: flock.New(filepath.Join(dir, "error.log.maint.lock")),
-		roll: flock.New(filepath.Join(dir, "error.log.lock")),
-		stop: make(chan struct{}),
-	}
+	roll, err := openLock(c.lockPath, c.mode)
+	require.NoError(tb, err)
+	j := &janitor{path: path, cfg: &c, maintPath: c.maintLockPath(), roll: roll, stop: make(chan struct{})}
+	tb.Cleanup(func() {
+		if j.maint != nil {
+			j.maint.release()
+		}
+		roll.release()
+	})
+	return j
 }
 
 // childSpec describes one child writer.

@@ -1,7 +1,6 @@
 package slogrotate
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -12,8 +11,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/gofrs/flock"
 )
 
 // expired picks, from the archives in dir, those that retention by count
@@ -162,11 +159,13 @@ func (c *config) tooOld(a archiveName, now time.Time) bool {
 type janitor struct {
 	path string
 	cfg  *config
-	lock *flock.Flock
-	// roll is the rollover lock, taken (through a handle of its own) around
-	// the two steps that free or take an archive name behind a rollover's
-	// back: renaming a compressed file into place and removing its source.
-	roll *flock.Flock
+	// maint is the maintenance lock (nil until its file could be opened).
+	maint     *lockFile
+	maintPath string
+	// roll is the rollover lock, the Writer's, taken around the step that
+	// frees an archive name behind a rollover's back: removing a
+	// compressed archive's source.
+	roll *lockFile
 
 	wake chan struct{}
 	stop chan struct{}
@@ -215,28 +214,43 @@ const tmpSuffix = ".tmp"
 // listBatch is how many names a listing reads at a time.
 const listBatch = 1024
 
-func newJanitor(path string, cfg *config) *janitor {
-	lockPath := strings.TrimSuffix(cfg.lockPath, ".lock") + ".maint.lock"
-	// Create it with the log's mode, whatever the umask, so that every
-	// process that may write the log may also sweep.
-	if f, err := openLockFile(lockPath); err == nil {
-		setMode(f, cfg.mode)
-		f.Close()
-	} else {
-		cfg.onError(fmt.Errorf("slogrotate: maintenance lock: %w", explainOpenError(err)))
-	}
+func newJanitor(path string, cfg *config, roll *lockFile) *janitor {
 	j := &janitor{
-		path: path,
-		cfg:  cfg,
-		lock: flock.New(lockPath, flock.SetFlag(lockFileFlag), flock.SetPermissions(cfg.mode)),
-		roll: flock.New(cfg.lockPath, flock.SetFlag(lockFileFlag), flock.SetPermissions(cfg.mode)),
-		wake: make(chan struct{}, 1),
-		stop: make(chan struct{}),
-		done: make(chan struct{}),
+		path:      path,
+		cfg:       cfg,
+		maintPath: cfg.maintLockPath(),
+		roll:      roll,
+		wake:      make(chan struct{}, 1),
+		stop:      make(chan struct{}),
+		done:      make(chan struct{}),
 	}
+	// Created now, with the log's mode, so that every process that may
+	// write the log may also sweep.
+	j.openMaint()
 	go j.run()
 	j.notify("")
 	return j
+}
+
+// maintLockPath is the maintenance lock file's path: the lock file's with
+// ".maint.lock" for ".lock".
+func (c *config) maintLockPath() string {
+	return strings.TrimSuffix(c.lockPath, ".lock") + ".maint.lock"
+}
+
+// openMaint opens the maintenance lock file if it is not open yet, and
+// reports whether it is.
+func (j *janitor) openMaint() bool {
+	if j.maint != nil {
+		return true
+	}
+	l, err := openLock(j.maintPath, j.cfg.mode)
+	if err != nil {
+		j.cfg.onError(fmt.Errorf("slogrotate: maintenance lock: %w", err))
+		return false
+	}
+	j.maint = l
+	return true
 }
 
 // grace is how long an archive must have been left alone before it is
@@ -269,6 +283,19 @@ func (j *janitor) notify(archive string) {
 func (j *janitor) close() {
 	close(j.stop)
 	<-j.done
+	if j.maint != nil {
+		j.maint.release()
+	}
+}
+
+// stopped reports whether close was called.
+func (j *janitor) stopped() bool {
+	select {
+	case <-j.stop:
+		return true
+	default:
+		return false
+	}
 }
 
 func (j *janitor) run() {
@@ -294,7 +321,7 @@ func (j *janitor) sweep() time.Duration {
 	if ok, again := j.tryLock(); !ok {
 		return again
 	}
-	defer j.lock.Unlock()
+	defer j.maint.unlock()
 
 	j.awaitRollover()
 	count, err := j.listClean()
@@ -318,17 +345,20 @@ func (j *janitor) sweep() time.Duration {
 // tryLock takes the maintenance lock without waiting. If it cannot, it
 // reports when to try again.
 func (j *janitor) tryLock() (ok bool, again time.Duration) {
-	ok, err := j.lock.TryLock()
-	if err != nil {
-		j.cfg.onError(fmt.Errorf("slogrotate: lock %s: %w", j.lock.Path(), err))
+	if !j.openMaint() {
 		return false, retryDelay
 	}
-	if !ok {
+	ok, err := j.maint.lock(0, nil)
+	switch {
+	case errors.Is(err, ErrLockBusy):
 		// Another process is sweeping; what it does not cover (an archive
 		// made after it listed the directory) is looked at next time.
 		return false, j.grace()
+	case err != nil:
+		j.cfg.onError(err)
+		return false, retryDelay
 	}
-	return true, 0
+	return ok, 0
 }
 
 // dir is the directory the janitor lists: where the archives are.
@@ -675,32 +705,19 @@ func (j *janitor) remove(name string) bool {
 // directory against the file's creation, and competes for the CPU), with
 // thousands of archives to several times its usual length.
 func (j *janitor) awaitRollover() {
-	for range 100 {
-		ok, err := j.roll.TryLock()
-		if ok {
-			j.roll.Unlock()
-		}
-		if ok || err != nil {
-			return
-		}
-		select {
-		case <-j.stop:
-			return
-		case <-time.After(time.Millisecond):
-		}
+	if ok, _ := j.roll.lock(100*time.Millisecond, j.stopped); ok {
+		j.roll.unlock()
 	}
 }
 
 // underRolloverLock runs f holding the rollover lock, waiting at most a
 // second for it, and reports whether it ran f.
 func (j *janitor) underRolloverLock(f func()) bool {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-	defer cancel()
-	ok, err := j.roll.TryLockContext(ctx, time.Millisecond)
+	ok, err := j.roll.lock(time.Second, j.stopped)
 	if err != nil || !ok {
 		return false
 	}
-	defer j.roll.Unlock()
+	defer j.roll.unlock()
 	f()
 	return true
 }

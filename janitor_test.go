@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gofrs/flock"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -78,8 +77,10 @@ func TestCompressionSeesLateAppend(t *testing.T) {
 	src := filepath.Join(dir, "error.log.2021-10-18")
 	require.NoError(t, os.WriteFile(src, bytes.Repeat([]byte("x"), 1<<20), 0o644))
 	cfg := testConfig(t, WithCompress())
-	j := &janitor{path: filepath.Join(dir, "error.log"), cfg: cfg, stop: make(chan struct{}),
-		roll: flock.New(filepath.Join(dir, "error.log.lock"))}
+	roll, err := openLock(filepath.Join(dir, filepath.Base(cfg.lockPath)), cfg.mode)
+	require.NoError(t, err)
+	defer roll.release()
+	j := &janitor{path: filepath.Join(dir, "error.log"), cfg: cfg, stop: make(chan struct{}), roll: roll}
 	testHook = func(s stage) {
 		if s == stageCompressed {
 			f, err := os.OpenFile(src, os.O_WRONLY|os.O_APPEND, 0)
@@ -89,7 +90,7 @@ func TestCompressionSeesLateAppend(t *testing.T) {
 		}
 	}
 	defer func() { testHook = nil }()
-	_, err := j.compress(src)
+	_, err = j.compress(src)
 	require.ErrorIs(t, err, errGrew)
 	_, err = os.Stat(src)
 	assert.NoError(t, err, "the source is kept")

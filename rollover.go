@@ -194,21 +194,17 @@ func (w *Writer) roll(now time.Time, why reason, wait time.Duration) error {
 	if canFollow && w.follow(now, cur) {
 		return nil
 	}
-	held, err := w.acquire(wait, func() bool { return canFollow && w.follow(now, cur) })
+	held, err := w.lock.lock(wait, func() bool { return canFollow && w.follow(now, cur) })
+	if errors.Is(err, ErrLockBusy) {
+		return fmt.Errorf("slogrotate: lock %s: %w for %v; writing on to the current file", w.cfg.lockPath, ErrLockBusy, w.cfg.lockTimeout)
+	}
 	if err != nil || !held {
 		return err
 	}
-	defer w.lock.Unlock()
+	defer w.lock.unlock()
 	reach(stageLocked)
 
-	lf, err := openLockFile(w.cfg.lockPath)
-	if err != nil {
-		return fmt.Errorf("slogrotate: open lock file: %w", explainOpenError(err))
-	}
-	defer lf.Close()
-	// Whoever created the lock file, every process that may write the log
-	// must be able to open it: give it the log's mode if this process can.
-	setMode(lf, w.cfg.mode)
+	lf := w.lock.file()
 	f, err := w.gather(lf, why, cur)
 	if err != nil {
 		return err
@@ -295,12 +291,8 @@ func (w *Writer) carryOut(lf *os.File, f facts, p plan, now time.Time) error {
 // reports false, and the caller takes the lock.
 func (w *Writer) follow(now, cur time.Time) bool {
 	f := w.ownFacts(scheduled, cur)
-	lf, err := readLockFile(w.cfg.lockPath)
-	if err != nil {
-		return false
-	}
-	f.state, f.known, err = readState(lf)
-	lf.Close()
+	var err error
+	f.state, f.known, err = w.lock.readState()
 	if err != nil || !f.known || w.statLive(&f) != nil {
 		return false
 	}
@@ -337,42 +329,6 @@ func (w *Writer) openKnown(id fileID) bool {
 	w.f.Close()
 	w.f, w.fd, w.id = f, f.Fd(), id
 	return true
-}
-
-// Polling bounds for the rollover lock. flock has no wait with a timeout,
-// so acquire polls; the first polls come quickly because a rollover holds
-// the lock for well under a millisecond, and the interval doubles so that
-// a long wait (a stopped lock holder) costs few wake-ups.
-const (
-	lockPollMin = 20 * time.Microsecond
-	lockPollMax = 2 * time.Millisecond
-)
-
-// acquire takes the rollover lock, trying for at most wait (at least
-// once). While it waits it asks settled whether the lock is still needed:
-// if settled reports true, acquire returns held == false and no error.
-// After each pause it asks settled before it tries the lock again: the
-// holder writes the shared state before it lets go, so a process that
-// waited for another's rollover follows it rather than taking the lock.
-func (w *Writer) acquire(wait time.Duration, settled func() bool) (held bool, err error) {
-	deadline := time.Now().Add(wait)
-	for delay := lockPollMin; ; delay = min(2*delay, lockPollMax) {
-		ok, err := w.lock.TryLock()
-		if err != nil {
-			return false, fmt.Errorf("slogrotate: lock %s: %w", w.cfg.lockPath, explainOpenError(err))
-		}
-		if ok {
-			return true, nil
-		}
-		left := time.Until(deadline)
-		if left <= 0 {
-			return false, fmt.Errorf("slogrotate: lock %s: %w for %v; writing on to the current file", w.cfg.lockPath, ErrLockBusy, w.cfg.lockTimeout)
-		}
-		pause(min(delay, left))
-		if settled() {
-			return false, nil
-		}
-	}
 }
 
 // fallback keeps the writer writing after a failed rollover: to the file it

@@ -45,3 +45,9 @@ var signalHook func(sig os.Signal, err error)
 // append is made under a LockFileEx lock on the whole file (writeRecord in
 // sys_windows.go).
 var testSerializeAppends bool
+
+// tryLockFD and unlockFD take and release the lock of a lock file, through
+// its descriptor: the platform's (lockfile_*.go). A Linux test swaps in
+// fcntl(2) locks, the lock of the systems without flock(2), to check
+// lockfile.go under their semantics.
+var tryLockFD, unlockFD = tryLockSys, unlockSys

@@ -14,6 +14,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/sys/unix"
 )
 
 func perm(t *testing.T, path string) fs.FileMode {
@@ -104,7 +105,7 @@ func TestFIFOAtLockFile(t *testing.T) {
 	w, errs := openCollecting(t, path, clock)
 	writeLine(t, w, "a")
 	require.NoError(t, os.Remove(path+".lock"))
-	require.NoError(t, syscall.Mkfifo(path+".lock", 0o640))
+	require.NoError(t, unix.Mkfifo(path+".lock", 0o640))
 
 	clock.Add(24 * time.Hour)
 	done := make(chan error, 1)

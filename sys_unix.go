@@ -68,27 +68,29 @@ func openLog(path string, flag int, mode fs.FileMode) (*os.File, error) {
 	return f, err
 }
 
-// openLockFile opens the lock file for reading and writing the shared state.
+// openLockFile opens the lock file for reading and writing the shared
+// state, creating it with mode (which the umask may narrow; see setMode).
 // O_NOFOLLOW: a symlink planted at the lock file's name is refused, never
 // followed to a file the process could otherwise not be tricked into
-// writing.
-func openLockFile(path string) (*os.File, error) {
-	return os.OpenFile(path, os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW, 0)
+// writing. Anything but a regular file is refused too, and O_NONBLOCK lets
+// the open of a planted FIFO return rather than wait.
+func openLockFile(path string, mode fs.FileMode) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, mode)
+	if err != nil {
+		return nil, err
+	}
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		f.Close()
+		return nil, &fs.PathError{Op: "open", Path: path, Err: errNotRegular}
+	}
+	return f, nil
 }
-
-// readLockFile opens an existing lock file to read the shared state
-// without the lock; it never creates one, which is the locked protocol's
-// job (it also gives the file its mode).
-func readLockFile(path string) (*os.File, error) { return openNoFollow(path) }
 
 // openExisting opens the log for appending if it exists; it never creates
 // it.
 func openExisting(path string) (*os.File, error) {
 	return openLog(path, 0, 0)
 }
-
-// lockFileFlag is how gofrs/flock opens the lock file.
-const lockFileFlag = os.O_RDWR | os.O_CREATE | syscall.O_NOFOLLOW
 
 // writeRecord writes p with exactly one write(2) call. os.File.Write would
 // retry a short write with a second call, and another process's record
@@ -130,8 +132,8 @@ func linkRename(oldpath, newpath string) error {
 	return nil
 }
 
-// openNoFollow opens an existing file for reading (an archive to compress,
-// the lock file to read the state without the lock), refusing a symlink
+// openNoFollow opens an existing file for reading (an archive to
+// compress), refusing a symlink
 // planted in its place (O_NOFOLLOW) and anything but a regular file.
 // O_NONBLOCK lets the open of a planted FIFO return instead of waiting for
 // a writer; on a regular file it changes nothing.

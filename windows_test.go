@@ -22,7 +22,6 @@ import (
 	"time"
 	"unsafe"
 
-	"github.com/gofrs/flock"
 	"github.com/slogrotate/slogrotate/internal/logcheck"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -259,22 +258,22 @@ func TestWindowsRenameSharingViolation(t *testing.T) {
 }
 
 // The rollover lock is a LockFileEx lock on byte 0 of the lock file, taken
-// by gofrs/flock through its own handle. The state is read and written
-// from byte 1 through another handle, which the lock does not block; byte
-// 0 itself is out of reach even for this process, which is why the state
+// through the handle the lockFile keeps, through which the state is read
+// and written from byte 1. Another handle (another process) cannot take
+// the lock, and byte 0 itself is out of its reach, which is why the state
 // does not start there.
 func TestWindowsLockFileState(t *testing.T) {
 	dir := tempDir(t)
 	path := filepath.Join(dir, "error.log.lock")
-	lock := flock.New(path, flock.SetFlag(lockFileFlag), flock.SetPermissions(0o640))
-	ok, err := lock.TryLock()
+	l, err := openLock(path, 0o640)
+	require.NoError(t, err)
+	defer l.release()
+	ok, err := l.lock(0, nil)
 	require.NoError(t, err)
 	require.True(t, ok)
-	defer lock.Unlock()
+	defer l.unlock()
 
-	lf, err := openLockFile(path)
-	require.NoError(t, err)
-	defer lf.Close()
+	lf := l.file()
 	_, known, err := readState(lf)
 	require.NoError(t, err)
 	assert.False(t, known, "a new lock file holds no state")
@@ -282,7 +281,7 @@ func TestWindowsLockFileState(t *testing.T) {
 	require.NoError(t, writeState(lf, long))
 	short := sharedState{period: day1.Add(time.Hour), id: fileID{7, 9}, next: 1}
 	require.NoError(t, writeState(lf, short)) // shorter: truncates past the lock
-	got, known, err := readState(lf)
+	got, known, err := l.readState()
 	require.NoError(t, err)
 	require.True(t, known)
 	assert.True(t, got.period.Equal(short.period))
@@ -290,14 +289,19 @@ func TestWindowsLockFileState(t *testing.T) {
 	assert.Equal(t, short.next, got.next)
 
 	// A second process's view: its own lock fails, its state read works.
-	other := flock.New(path, flock.SetFlag(lockFileFlag))
-	ok, err = other.TryLock()
+	other, err := openLockFile(path, 0o640)
+	require.NoError(t, err)
+	defer other.Close()
+	ok, err = tryLockSys(other.Fd())
 	require.NoError(t, err)
 	assert.False(t, ok, "byte 0 is locked")
+	_, known, err = readState(other)
+	require.NoError(t, err)
+	assert.True(t, known)
 
 	t.Run("byte 0 is out of reach", func(t *testing.T) {
 		skipUnderWine(t, wineLocks)
-		_, err := lf.ReadAt(make([]byte, 1), 0)
+		_, err := other.ReadAt(make([]byte, 1), 0)
 		assert.ErrorIs(t, err, windows.ERROR_LOCK_VIOLATION, "LockFileEx locks are mandatory: byte 0 cannot be read through another handle")
 	})
 }
@@ -326,7 +330,7 @@ func TestWindowsOpenNoFollow(t *testing.T) {
 
 	lockLink := filepath.Join(dir, "error.log.lock")
 	require.NoError(t, os.Symlink(target, lockLink))
-	f, err = openLockFile(lockLink)
+	f, err = openLockFile(lockLink, 0o640)
 	if err == nil {
 		f.Close()
 	}

@@ -10,8 +10,6 @@ import (
 	"path/filepath"
 	"sync"
 	"time"
-
-	"github.com/gofrs/flock"
 )
 
 // MaxRecordSize is the largest record a single Write accepts. Larger writes
@@ -42,7 +40,7 @@ func blanked(err error) string {
 type Writer struct {
 	path string
 	cfg  config
-	lock *flock.Flock
+	lock *lockFile // the rollover lock and the shared state
 
 	mu     sync.Mutex
 	f      *os.File // nil after Close, or if the log could not be opened
@@ -120,11 +118,11 @@ func Open(path string, opts ...Option) (*Writer, error) {
 	if err := cfg.prepareArchiveDir(path); err != nil {
 		return nil, err
 	}
-	w := &Writer{
-		path: path,
-		cfg:  cfg,
-		lock: flock.New(cfg.lockPath, flock.SetFlag(lockFileFlag), flock.SetPermissions(cfg.mode)),
+	lock, err := openLock(cfg.lockPath, cfg.mode)
+	if err != nil {
+		return nil, err
 	}
+	w := &Writer{path: path, cfg: cfg, lock: lock}
 	w.idleDelay = rand.N(maxIdleDelay)
 	if cfg.bufSize > 0 {
 		w.bufSize = cfg.bufSize
@@ -138,7 +136,7 @@ func Open(path string, opts ...Option) (*Writer, error) {
 	if cfg.compress || cfg.maxBackups > 0 || cfg.maxAge > 0 || cfg.maxTotal > 0 || cfg.onRotate != nil || cfg.bufSize > 0 {
 		// Before the first rollover, which may archive a file left from an
 		// earlier period: that archive is the janitor's too.
-		w.jan = newJanitor(path, &w.cfg)
+		w.jan = newJanitor(path, &w.cfg, lock)
 	}
 	now := cfg.clock()
 	w.epoch, w.derive = now, cfg.wallClock && monotonicFollowsWall
@@ -418,6 +416,7 @@ func (w *Writer) Close() error {
 	if jan != nil {
 		jan.close()
 	}
+	w.lock.release()
 	return err
 }
 
