@@ -247,7 +247,7 @@ func files(t *testing.T, dir string) map[string]string {
 	require.NoError(t, err)
 	out := map[string]string{}
 	for _, e := range entries {
-		if strings.HasSuffix(e.Name(), ".lock") {
+		if isLockFile(e.Name()) {
 			continue
 		}
 		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
@@ -314,7 +314,7 @@ func archiveNames(t *testing.T, path string) map[string]bool {
 	base := filepath.Base(path)
 	names := map[string]bool{}
 	for _, e := range entries {
-		if n := e.Name(); strings.HasPrefix(n, base+".") && !strings.HasSuffix(n, ".lock") {
+		if n := e.Name(); strings.HasPrefix(n, base+".") && !isLockFile(n) {
 			names[n] = true
 		}
 	}
@@ -769,7 +769,7 @@ func sweepJanitor(tb testing.TB, dir string, opts ...Option) *janitor {
 	require.NoError(tb, c.check(path))
 	roll, err := openLock(c.lockPath, c.mode)
 	require.NoError(tb, err)
-	j := &janitor{path: path, cfg: &c, maintPath: c.maintLockPath(), roll: roll, stop: make(chan struct{})}
+	j := &janitor{path: path, cfg: &c, maintPath: c.maintPath, roll: roll, stop: make(chan struct{})}
 	tb.Cleanup(func() {
 		if j.maint != nil {
 			j.maint.release()
@@ -918,4 +918,22 @@ func runChildren(t *testing.T, path string, start time.Time, specs []childSpec) 
 	}
 	wg.Wait()
 	return want
+}
+
+// lockPathOf and maintPathOf are the default lock files of the log at path.
+func lockPathOf(path string) string {
+	lock, _ := lockPaths(path)
+	return lock
+}
+
+func maintPathOf(path string) string {
+	_, maint := lockPaths(path)
+	return maint
+}
+
+// isLockFile reports whether the base name name is a lock file: a default
+// one (hidden, see lockPaths) or one that ends in ".lock".
+func isLockFile(name string) bool {
+	return strings.HasSuffix(name, ".lock") ||
+		strings.HasPrefix(name, ".") && (strings.Contains(name, ".lock") || strings.Contains(name, ".maint-lock"))
 }

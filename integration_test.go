@@ -158,7 +158,7 @@ func logFiles(t *testing.T, path string) []string {
 	base := filepath.Base(path)
 	var names []string
 	for _, e := range entries {
-		if n := e.Name(); n == base || strings.HasPrefix(n, base+".") && n != base+".lock" {
+		if n := e.Name(); n == base || strings.HasPrefix(n, base+".") && !isLockFile(n) {
 			names = append(names, filepath.Join(filepath.Dir(path), n))
 		}
 	}
@@ -455,7 +455,7 @@ func TestLogrotate(t *testing.T) {
 	}
 	for _, e := range entries {
 		n := e.Name()
-		if n == "error.log.lock" {
+		if isLockFile(n) {
 			continue
 		}
 		switch _, kind := classify(n, sched.Layout()); kind {

@@ -127,8 +127,8 @@ func (c *config) tooOld(a archiveName, now time.Time) bool {
 //
 // It runs on a goroutine of each Writer that needs it, woken after each
 // rollover the Writer makes, at Open, and when an archive it is waiting for
-// becomes ripe. A sweep holds the maintenance lock (the lock file's path
-// with ".maint.lock" for ".lock"), a second advisory lock, so that exactly one process
+// becomes ripe. A sweep holds the maintenance lock (see lockPaths and
+// maintLockPath), a second advisory lock, so that exactly one process
 // sweeps at a time while writers never wait for it: the rollover lock is
 // not held while the directory is listed or a file compressed. (The issue
 // that asked for retention asked for it under the rollover lock; listing a
@@ -218,7 +218,7 @@ func newJanitor(path string, cfg *config, roll *lockFile) *janitor {
 	j := &janitor{
 		path:      path,
 		cfg:       cfg,
-		maintPath: cfg.maintLockPath(),
+		maintPath: cfg.maintPath,
 		roll:      roll,
 		wake:      make(chan struct{}, 1),
 		stop:      make(chan struct{}),
@@ -230,12 +230,6 @@ func newJanitor(path string, cfg *config, roll *lockFile) *janitor {
 	go j.run()
 	j.notify("")
 	return j
-}
-
-// maintLockPath is the maintenance lock file's path: the lock file's with
-// ".maint.lock" for ".lock".
-func (c *config) maintLockPath() string {
-	return strings.TrimSuffix(c.lockPath, ".lock") + ".maint.lock"
 }
 
 // openMaint opens the maintenance lock file if it is not open yet, and

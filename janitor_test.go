@@ -62,7 +62,7 @@ func TestCompression(t *testing.T) {
 		left = append(left, e.Name())
 	}
 	assert.ElementsMatch(t, []string{
-		"error.log", "error.log.lock", "error.log.maint.lock",
+		"error.log", ".error.lock-log", ".error.maint-lock-log",
 		"error.log.2021-10-14.gz", "error.log.2021-10-15.gz", "error.log.2021-10-18.gz",
 	}, left)
 	assert.Equal(t, "fourteen\n", gunzip(t, path+".2021-10-14.gz"))
@@ -182,8 +182,6 @@ func TestSweepRemembersNames(t *testing.T) {
 		"error.log.2021-10-18.bak": nameForeign,
 		"error.log.2021-10-18.03":  nameForeign,
 		"error.log.notes.gz.tmp":   nameForeign,
-		"error.log.maint.lock":     nameForeign,
-		"error.log.lock":           nameForeign,
 	}, kinds(), "the temporary file is removed, other.log's name not kept")
 	_, err := os.Lstat(path + ".2021-10-09.gz.tmp")
 	assert.ErrorIs(t, err, os.ErrNotExist)
@@ -204,8 +202,6 @@ func TestSweepRemembersNames(t *testing.T) {
 		"error.log.2021-10-18.bak": nameForeign,
 		"error.log.2021-10-18.03":  nameForeign,
 		"error.log.notes.gz.tmp":   nameForeign,
-		"error.log.maint.lock":     nameForeign,
-		"error.log.lock":           nameForeign,
 	}, kinds())
 	assert.Equal(t, seen12, j.names["error.log.2021-10-12.gz"].firstSeen, "first sight kept")
 	a := j.names["error.log.2021-10-14"].archive

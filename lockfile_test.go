@@ -58,7 +58,7 @@ func testTwoWritersRotateInTurn(t *testing.T) {
 	entries, err := os.ReadDir(dir)
 	require.NoError(t, err)
 	for _, e := range entries {
-		if !strings.HasPrefix(e.Name(), "error.log") || strings.HasSuffix(e.Name(), ".lock") {
+		if !strings.HasPrefix(e.Name(), "error.log") || isLockFile(e.Name()) {
 			continue
 		}
 		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
@@ -71,4 +71,64 @@ func testTwoWritersRotateInTurn(t *testing.T) {
 	for line, n := range seen {
 		assert.Equal(t, 1, n, "record %q", line)
 	}
+}
+
+// The default lock files of a log NAME.EXT match none of the globs that
+// pick a log and its archives: NAME.EXT*, *.EXT, *.EXT.*, *.EXT*, and *.log,
+// *.log.*, *.log* (those three unless NAME itself holds ".log": the lock
+// file's name keeps NAME). filepath.Match lets * match a leading dot, as
+// shippers' glob libraries do. Every file Open and a rollover make, but the log and its
+// archives, is checked; and two logs of one directory get lock files of
+// their own.
+func TestDefaultLockFilesMatchNoLogGlob(t *testing.T) {
+	for _, tc := range []struct {
+		base string
+		opts []Option
+	}{
+		{"error.log", nil},
+		{"error.txt", nil},
+		{"app", nil},
+		{"app.2021.log", nil},
+		{"my.log.txt", nil},
+		{".hidden.log", nil},
+		{"app.log", []Option{WithKeepExtension()}},
+	} {
+		t.Run(tc.base, func(t *testing.T) {
+			dir := tempDir(t)
+			path := filepath.Join(dir, tc.base)
+			opts := append([]Option{WithCompress(), WithMaxBackups(5)}, tc.opts...)
+			w := openTest(t, path, nil, opts...)
+			writeLine(t, w, "a")
+			require.NoError(t, w.Rotate())
+			writeLine(t, w, "b")
+			require.NoError(t, w.Close())
+			cfg := testConfig(t, opts...)
+			ext := filepath.Ext(tc.base)
+			globs := []string{tc.base + "*"}
+			if ext != "" && ext != tc.base {
+				globs = append(globs, "*"+ext, "*"+ext+".*", "*"+ext+"*")
+			}
+			if !strings.Contains(strings.TrimSuffix(tc.base, ext), ".log") {
+				globs = append(globs, "*.log", "*.log.*", "*.log*")
+			}
+			entries, err := os.ReadDir(dir)
+			require.NoError(t, err)
+			others := 0
+			for _, e := range entries {
+				if _, ok := cfg.parseArchive(tc.base, e.Name()); ok || e.Name() == tc.base {
+					continue
+				}
+				others++
+				for _, g := range globs {
+					m, err := filepath.Match(g, e.Name())
+					require.NoError(t, err)
+					assert.False(t, m, "%s matches %s", e.Name(), g)
+				}
+			}
+			assert.Equal(t, 2, others, "the rollover and maintenance lock files")
+		})
+	}
+	lock1, maint1 := lockPaths("/logs/error.log")
+	lock2, maint2 := lockPaths("/logs/error.txt")
+	assert.Len(t, map[string]bool{lock1: true, maint1: true, lock2: true, maint2: true}, 4)
 }

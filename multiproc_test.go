@@ -120,7 +120,7 @@ func TestMultiProcessCompressAndSize(t *testing.T) {
 	cfg := testConfig(t, childOptions(opts)...)
 	perPeriod := map[time.Time][]int{}
 	for name := range archiveNames(t, path) {
-		if strings.HasSuffix(name, ".lock") {
+		if isLockFile(name) {
 			continue
 		}
 		a, ok := cfg.parseArchive("error.log", name)

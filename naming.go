@@ -36,6 +36,29 @@ func (c *config) nameParts(base string) (stem, ext string) {
 	return stem, ext
 }
 
+// lockPaths are the default paths of the rollover and maintenance lock
+// files of the log at path: hidden files beside it, named after it with
+// ".lock-" (".maint-lock-") in place of its extension's dot: error.log's
+// are .error.lock-log and .error.maint-lock-log, error's .error.lock and
+// .error.maint-lock. No glob that picks a log and its archives (error.log*,
+// *.log, *.log.*, *.log*) picks them up; each name says which log it is
+// for, so two logs of one directory get two, and a lock file's name never
+// is another's.
+func lockPaths(path string) (lock, maint string) {
+	dir, base := filepath.Split(path)
+	stem, ext := base, ""
+	if e := filepath.Ext(base); e != "" && e != base {
+		stem, ext = strings.TrimSuffix(base, e), "-"+e[1:]
+	}
+	return dir + "." + stem + ".lock" + ext, dir + "." + stem + ".maint-lock" + ext
+}
+
+// maintLockPath is the maintenance lock file's path for a lock file set
+// with WithLockFile: its path with ".maint.lock" for ".lock".
+func maintLockPath(lockPath string) string {
+	return strings.TrimSuffix(lockPath, ".lock") + ".maint.lock"
+}
+
 // archiveDirOf is the directory the archives of the log at path go to.
 func (c *config) archiveDirOf(path string) string {
 	if c.archiveDir != "" {

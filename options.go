@@ -87,6 +87,7 @@ type config struct {
 	archiveDir   string // resolved by check; "" for the log's directory
 	keepExt      bool
 	lockPath     string
+	maintPath    string // the maintenance lock's; set by check
 	mode         fs.FileMode
 	reopenCheck  time.Duration
 	lockTimeout  time.Duration
@@ -192,8 +193,17 @@ func WithKeepExtension() Option {
 }
 
 // WithLockFile sets the path of the lock file that serializes rollovers and
-// holds the state the processes share. The default is the log's path plus
-// ".lock". Every process writing one log must use the same lock file.
+// holds the state the processes share; the maintenance lock file is the
+// same path with ".maint.lock" for ".lock". Every process writing one log
+// must use the same lock file.
+//
+// The default is a hidden file beside the log, named after it with
+// ".lock-" in place of its extension's dot (error.log's is
+// .error.lock-log), so that no glob for the log and its archives, such as
+// error.log* or *.log, picks it up. Earlier versions of this package used
+// the log's path plus ".lock": while processes of an earlier version and
+// of this one write one log (a rolling upgrade), give them all one lock
+// file, for example WithLockFile(path + ".lock").
 func WithLockFile(path string) Option {
 	return func(c *config) {
 		if path == "" {
@@ -483,7 +493,9 @@ func (c *config) check(path string) error {
 		return invalidOption(err)
 	}
 	if c.lockPath == "" {
-		c.lockPath = path + ".lock"
+		c.lockPath, c.maintPath = lockPaths(path)
+	} else {
+		c.maintPath = maintLockPath(c.lockPath)
 	}
 	if c.archiveDir != "" && !filepath.IsAbs(c.archiveDir) {
 		c.archiveDir = filepath.Join(filepath.Dir(path), c.archiveDir)

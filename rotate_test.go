@@ -117,7 +117,7 @@ func TestFollowerDoesNotNeedTheLock(t *testing.T) {
 	clock.Add(24 * time.Hour)
 	writeLine(t, a, "a2") // a rotates
 
-	held := flock.New(path + ".lock")
+	held := flock.New(lockPathOf(path))
 	locked, err := held.TryLock()
 	require.NoError(t, err)
 	require.True(t, locked)
@@ -191,7 +191,7 @@ func TestFollowerDoubtsStaleState(t *testing.T) {
 	require.NoError(t, os.Rename(path, path+".moved"))
 	require.NoError(t, os.WriteFile(path, nil, 0o640))
 
-	held := flock.New(path + ".lock")
+	held := flock.New(lockPathOf(path))
 	locked, err := held.TryLock()
 	require.NoError(t, err)
 	require.True(t, locked)
@@ -321,11 +321,11 @@ func TestClockJumps(t *testing.T) {
 func TestGarbageLockFile(t *testing.T) {
 	dir := tempDir(t)
 	path := filepath.Join(dir, "error.log")
-	require.NoError(t, os.WriteFile(path+".lock", []byte("\x00slogrotate-state 1 garbage\n"+strings.Repeat("z", 10000)), 0o644))
+	require.NoError(t, os.WriteFile(lockPathOf(path), []byte("\x00slogrotate-state 1 garbage\n"+strings.Repeat("z", 10000)), 0o644))
 	_, errs := openCollecting(t, path, nil)
 	require.Len(t, errs.all(), 1)
 	assert.ErrorContains(t, errs.all()[0], "unreadable shared state")
-	lock, err := os.ReadFile(path + ".lock")
+	lock, err := os.ReadFile(lockPathOf(path))
 	require.NoError(t, err)
 	_, err = parseState(lock[stateOffset:])
 	assert.NoError(t, err, "the lock file holds valid state again")
@@ -599,7 +599,7 @@ func TestDefaultClockPlacesRecordsInTheirPeriod(t *testing.T) {
 	}
 	require.NoError(t, w.Close())
 
-	lf, err := os.Open(path + ".lock")
+	lf, err := os.Open(lockPathOf(path))
 	require.NoError(t, err)
 	st, ok, err := readState(lf)
 	lf.Close()

@@ -185,7 +185,7 @@ func TestChaosSoak(t *testing.T) {
 			archives++
 		}
 	}
-	for _, l := range []string{path + ".lock", path + ".maint.lock"} {
+	for _, l := range []string{lockPathOf(path), maintPathOf(path)} {
 		fl := flock.New(l)
 		ok, err := fl.TryLock()
 		assert.True(t, ok && err == nil, "lock %s is still held (%v)", l, err)

@@ -183,7 +183,7 @@ func (c *tearTally) sweep(t *testing.T, dir string, age time.Duration) {
 	for _, e := range entries {
 		name := filepath.Join(dir, e.Name())
 		fi, err := e.Info()
-		if err != nil || !fi.Mode().IsRegular() || filepath.Ext(name) == ".lock" ||
+		if err != nil || !fi.Mode().IsRegular() || isLockFile(filepath.Base(name)) ||
 			age > 0 && (e.Name() == "error.log" || time.Since(fi.ModTime()) < age) {
 			continue
 		}

@@ -328,7 +328,7 @@ func TestWindowsOpenNoFollow(t *testing.T) {
 	}
 	require.ErrorIs(t, err, errSymlink)
 
-	lockLink := filepath.Join(dir, "error.log.lock")
+	lockLink := lockPathOf(filepath.Join(dir, "error.log"))
 	require.NoError(t, os.Symlink(target, lockLink))
 	f, err = openLockFile(lockLink, 0o640)
 	if err == nil {
@@ -720,7 +720,7 @@ func TestWindowsProcessesTakeTurns(t *testing.T) {
 		require.NoError(t, err)
 		for _, e := range entries {
 			name := e.Name()
-			if name == live || strings.HasSuffix(name, ".lock") {
+			if name == live || isLockFile(name) {
 				continue
 			}
 			info, err := statPath(filepath.Join(dir, name))

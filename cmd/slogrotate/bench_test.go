@@ -50,7 +50,7 @@ func fastest(best, d time.Duration) time.Duration {
 // argument, standard input from input, and returns how long it took.
 func timeRun(b *testing.B, dir, input, name string, args ...string) time.Duration {
 	out := filepath.Join(dir, "out")
-	for _, p := range []string{out, out + ".lock"} {
+	for _, p := range []string{out, filepath.Join(dir, ".out.lock")} {
 		os.Remove(p)
 	}
 	in, err := os.Open(input)

@@ -65,7 +65,7 @@ func parseFlags(args []string, stderr io.Writer) (*settings, error) {
 	s.option(fl, "max-age", "delete archives older than `DURATION`", duration(slogrotate.WithMaxAge))
 	s.option(fl, "compress", "gzip archives", boolean(slogrotate.WithCompress))
 	s.option(fl, "mode", "octal permission `BITS` of the files created", octal(slogrotate.WithFileMode))
-	s.option(fl, "lock-file", "`PATH` of the lock file (default PATH.lock)", str(slogrotate.WithLockFile))
+	s.option(fl, "lock-file", "`PATH` of the lock file (default: hidden beside the log, .error.lock-log for error.log)", str(slogrotate.WithLockFile))
 	s.option(fl, "buffer", "batch records in memory up to `SIZE` bytes (64K)", bufferSize(&s.bufBytes))
 	s.option(fl, "flush-interval", "write buffered records after at most `DURATION`", duration(slogrotate.WithFlushInterval))
 	s.option(fl, "reopen-check", "check for a moved log file every `DURATION`", duration(slogrotate.WithReopenCheck))
