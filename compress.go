@@ -15,7 +15,7 @@ import (
 
 // A Compressor compresses archives; see [WithCompressor]. A few lines
 // plug in any compression library, for example zstd from
-// github.com/klauspost/compress (examples/zstd):
+// github.com/klauspost/compress:
 //
 //	type zstdCompressor struct{}
 //
@@ -337,7 +337,7 @@ func (j *janitor) publish(src, tmp, dst string) error {
 	})
 	if !locked {
 		// The next sweep removes the source beside its compressed form.
-		return fmt.Errorf("slogrotate: compress %s: remove source: %w; trying again later", src, ErrLockBusy)
+		return fmt.Errorf("%w: compress %s: the source is removed later", ErrLockBusy, src)
 	}
 	return err
 }

@@ -931,9 +931,5 @@ func maintPathOf(path string) string {
 	return maint
 }
 
-// isLockFile reports whether the base name name is a lock file: a default
-// one (hidden, see lockPaths) or one that ends in ".lock".
-func isLockFile(name string) bool {
-	return strings.HasSuffix(name, ".lock") ||
-		strings.HasPrefix(name, ".") && (strings.Contains(name, ".lock") || strings.Contains(name, ".maint-lock"))
-}
+// isLockFile reports whether the base name name is a lock file.
+var isLockFile = logcheck.IsLockFile

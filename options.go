@@ -34,9 +34,7 @@ import (
 // at most one flush interval's worth of records below the flush level. Use
 // it where that is acceptable. size must be between 1 and MaxRecordSize.
 // Each batch's write(2) has a fixed cost, so small buffers save less; 64 KiB
-// is a good size for records of a few hundred bytes (BenchmarkBufferSize in
-// the benchmarks module measures the others; docs/performance.md has the
-// figures).
+// is a good size for records of a few hundred bytes.
 func WithBuffer(size int) Option {
 	return func(c *config) {
 		if size <= 0 || size > MaxRecordSize {
@@ -238,8 +236,8 @@ func WithFileMode(mode fs.FileMode) Option {
 	}
 }
 
-// WithIdleRotation sets whether a writer rotates the file at the end of
-// its period even when nobody writes. It is on by default, so that
+// WithoutIdleRotation turns off the rotation of a file at the end of its
+// period when nobody writes. Idle rotation is on by default, so that
 // yesterday's archive exists right after midnight, OnRotate reports it on
 // time, and retention by age deletes records when their age says, not
 // when the service next logs. A process that is idle at a boundary wakes
@@ -248,8 +246,11 @@ func WithFileMode(mode fs.FileMode) Option {
 // others follow it, without the lock; an empty file is left in place.
 // Turn it off to keep idle processes from waking at each boundary; the
 // file is then rotated by the first write after the boundary.
-func WithIdleRotation(on bool) Option {
-	return func(c *config) { c.idleRotation = on }
+//
+// Like every option that switches something, it takes no argument: it
+// switches from the default (as [WithCompress] and [WithKeepExtension] do).
+func WithoutIdleRotation() Option {
+	return func(c *config) { c.idleRotation = false }
 }
 
 // WithReopenCheck sets how often a writer checks, with one stat of the
@@ -289,8 +290,8 @@ func WithLockTimeout(d time.Duration) Option {
 // WithClock replaces the clock the writer reads to decide which period a
 // write belongs to; the default is [time.Now]. It exists for tests, and for
 // programs that stamp each record themselves and want it filed by that
-// very stamp (cmd/slogrotate does: its clock returns the stamp of the line
-// being written). It is called from writing goroutines and from the
+// very stamp (the slogrotate command does: its clock returns the stamp of
+// the line being written). It is called from writing goroutines and from the
 // writer's background goroutine, so it must be safe for concurrent use.
 func WithClock(now func() time.Time) Option {
 	return func(c *config) {
@@ -402,7 +403,8 @@ func WithMaxTotalSize(bytes int64) Option {
 }
 
 // WithCompress gzips archives, in the background, once no writer can still
-// append to them (the rule and why it holds are in janitor.go). One
+// append to them: twice the reopen-check interval (plus the flush interval
+// with [WithBuffer]) after both their last write and their rename. One
 // process at a time compresses; a compression cut short by a crash is
 // redone by the next process that looks. It is
 // WithCompressor(GzipCompressor(gzip.DefaultCompression)).

@@ -196,7 +196,7 @@ func (w *Writer) roll(now time.Time, why reason, wait time.Duration) error {
 	}
 	held, err := w.lock.lock(wait, func() bool { return canFollow && w.follow(now, cur) })
 	if errors.Is(err, ErrLockBusy) {
-		return fmt.Errorf("slogrotate: lock %s: %w for %v; writing on to the current file", w.cfg.lockPath, ErrLockBusy, w.cfg.lockTimeout)
+		return fmt.Errorf("%w: %s, for %v; writing on to the current file", ErrLockBusy, w.cfg.lockPath, w.cfg.lockTimeout)
 	}
 	if err != nil || !held {
 		return err
@@ -400,7 +400,7 @@ func (w *Writer) archive(period time.Time, next int, id fileID) (index int, err 
 			continue
 		}
 		if errors.Is(err, fs.ErrNotExist) {
-			return 0, fmt.Errorf("slogrotate: archive %s: %w", w.path, ErrFileMoved)
+			return 0, fmt.Errorf("%w: archive %s", ErrFileMoved, w.path)
 		}
 		if crossDevice(err) {
 			return 0, fmt.Errorf("slogrotate: archive: %w: %w", err, errCrossDevice)
@@ -410,7 +410,7 @@ func (w *Writer) archive(period time.Time, next int, id fileID) (index int, err 
 		}
 		if got, err := statPath(name); err == nil && got.id != id {
 			renameNoReplace(name, w.path)
-			return 0, fmt.Errorf("slogrotate: archive %s: %w", w.path, ErrFileMoved)
+			return 0, fmt.Errorf("%w: archive %s", ErrFileMoved, w.path)
 		}
 		return i, nil
 	}

@@ -407,7 +407,7 @@ func TestWriteAfterClose(t *testing.T) {
 	require.NoError(t, w.Close())
 	_, err = w.Write([]byte("x\n"))
 	assert.ErrorIs(t, err, ErrClosed)
-	assert.NoError(t, w.Close(), "Close is idempotent")
+	assert.ErrorIs(t, w.Close(), ErrClosed, "a second Close")
 	assert.ErrorIs(t, w.Rotate(), ErrClosed)
 	assert.ErrorIs(t, w.Sync(), ErrClosed)
 }

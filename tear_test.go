@@ -245,7 +245,7 @@ func runCutterChild() int {
 	childConf(&c)
 	id := c.ID
 	// No timer may write the batch out before the cutter does.
-	w, err := Open(c.Path, append(childOptions(c.Opts), WithFlushInterval(time.Hour), WithIdleRotation(false))...)
+	w, err := Open(c.Path, append(childOptions(c.Opts), WithFlushInterval(time.Hour), WithoutIdleRotation())...)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "cutter:", err)
 		return 2

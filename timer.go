@@ -8,7 +8,7 @@ import (
 // The writer's one timer does what must happen when nobody writes: it
 // writes out buffered records once they have waited the flush interval
 // (WithBuffer), and it rotates the file at the end of its period
-// (WithIdleRotation). It is armed when a record enters an empty buffer and
+// (unless WithoutIdleRotation). It is armed when a record enters an empty buffer and
 // when a period is committed, never per record.
 
 // maxIdleDelay bounds how long after a boundary an idle writer rotates.
@@ -39,10 +39,13 @@ func (w *Writer) arm(now time.Time) {
 	}
 	w.timerAt = due
 	d := time.Duration(due - now.UnixNano())
+	// ticks counts the runs of tick to come: Reset that reports true moves
+	// the run that was due; otherwise (and for a new timer) one is added.
 	if w.timer == nil {
+		w.ticks.Add(1)
 		w.timer = time.AfterFunc(d, w.tick)
-	} else {
-		w.timer.Reset(d)
+	} else if !w.timer.Reset(d) {
+		w.ticks.Add(1)
 	}
 }
 
@@ -50,6 +53,7 @@ func (w *Writer) arm(now time.Time) {
 // first) if the period is over, otherwise the buffer if it is due. A tick
 // that finds nothing due (the timer was reset meanwhile) only re-arms.
 func (w *Writer) tick() {
+	defer w.ticks.Done()
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	due := w.timerAt

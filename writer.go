@@ -31,9 +31,9 @@ func blanked(err error) string {
 // Each Write should carry exactly one whole record, ending in a newline: it
 // is written with one system call (alone, or in a batch of whole records
 // with [WithBuffer]) and is never split across files or interleaved with
-// another process's record. (The newline matters: a record that does not
-// end one is taken for what a process killed in the middle of its write
-// left, and the next batch appended after it ends its line.) Without a buffer, when Write returns without error the record is
+// another process's record. A record that does not end in a newline gets
+// one, so that each record is a line of its own. Without a buffer, when
+// Write returns without error the record is
 // in the operating system's page cache, where it survives a crash of the
 // process; [Writer.Sync] forces it to the disk. With a buffer, it is there
 // once the batch is written (see [WithBuffer] for when).
@@ -87,6 +87,7 @@ type Writer struct {
 
 	// The writer's one timer (timer.go), due at timerAt.
 	timer     *time.Timer
+	ticks     sync.WaitGroup // a tick due or running, for Close to wait for
 	timerAt   int64
 	idleDelay time.Duration // how long after a boundary an idle writer rotates
 }
@@ -99,12 +100,23 @@ type Writer struct {
 //
 // If the file at path holds records of an earlier period (a process wrote
 // it yesterday and nobody has written since), Open archives it first.
+//
+// A nil option, or an option given a bad value, makes Open fail with an
+// error matching [ErrInvalidOption].
+//
+// Open starts one goroutine if retention, compression, [WithOnRotate] or
+// [WithBuffer] is on: the janitor, which deletes and compresses archives
+// and calls OnRotate. A timer (idle rotation, the flush interval) runs its
+// function on a goroutine of its own while it fires. [Writer.Close] stops
+// both.
 func Open(path string, opts ...Option) (*Writer, error) {
 	cfg := defaultConfig()
-	for _, o := range opts {
-		if o != nil {
-			o(&cfg)
+	for i, o := range opts {
+		if o == nil {
+			cfg.fail("Open: option %d of %d is nil", i+1, len(opts))
+			continue
 		}
+		o(&cfg)
 	}
 	if err := cfg.check(path); err != nil {
 		return nil, err
@@ -164,15 +176,25 @@ var _ io.WriteCloser = (*Writer)(nil)
 // Path returns the path of the live log file.
 func (w *Writer) Path() string { return w.path }
 
-// Write appends p as one record. It returns [ErrRecordTooLarge] if p is
-// longer than [MaxRecordSize] and [ErrClosed] after Close. Every error but
-// ErrClosed is also passed to the error handler.
+// Write appends p as one record, with a newline after it if p does not end
+// in one. It returns [ErrRecordTooLarge] if p is longer than
+// [MaxRecordSize] and [ErrClosed] after Close. Every error but ErrClosed is
+// also passed to the error handler. On success it returns len(p).
 func (w *Writer) Write(p []byte) (int, error) {
 	if len(p) > MaxRecordSize {
 		err := fmt.Errorf("%w: %d bytes for %s", ErrRecordTooLarge, len(p), w.path)
 		w.cfg.onError(err)
 		return 0, err
 	}
+	if len(p) > 0 && p[len(p)-1] != '\n' {
+		n, err := w.write(append(p[:len(p):len(p)], '\n'))
+		return min(n, len(p)), err
+	}
+	return w.write(p)
+}
+
+// write appends the record p, which ends in a newline.
+func (w *Writer) write(p []byte) (int, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.closed {
@@ -217,10 +239,7 @@ const epochLife = time.Second
 // call. Errors go to the error handler too.
 func (w *Writer) emit(p []byte) (int, error) {
 	if w.f == nil {
-		err := fmt.Errorf("slogrotate: write %s: the log file is not open", w.path)
-		if w.openErr != nil {
-			err = fmt.Errorf("slogrotate: write %s: the log file is not open: %w", w.path, w.openErr)
-		}
+		err := w.notOpen("write")
 		w.cfg.onError(err)
 		return 0, err
 	}
@@ -262,6 +281,14 @@ func (w *Writer) emit(p []byte) (int, error) {
 		w.updateDeadline()
 	}
 	return n, err
+}
+
+// notOpen is the error of op with no file open, and why if known.
+func (w *Writer) notOpen(op string) error {
+	if w.openErr != nil {
+		return fmt.Errorf("slogrotate: %s %s: the log file is not open: %w", op, w.path, w.openErr)
+	}
+	return fmt.Errorf("slogrotate: %s %s: the log file is not open", op, w.path)
 }
 
 // maintain runs on the first write at or after w.deadline: it rolls over if
@@ -370,7 +397,8 @@ func (w *Writer) Reopen() error {
 }
 
 // Sync writes out buffered records (see [WithBuffer]) and commits the file
-// to stable storage with fsync.
+// to stable storage with fsync. With no file open (the log could not be
+// opened or reopened; every write fails meanwhile), it fails, saying why.
 func (w *Writer) Sync() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -381,7 +409,7 @@ func (w *Writer) Sync() error {
 		return err
 	}
 	if w.f == nil {
-		return nil
+		return w.notOpen("sync")
 	}
 	if err := w.f.Sync(); err != nil {
 		return fmt.Errorf("slogrotate: sync %s: %w", w.path, err)
@@ -390,18 +418,24 @@ func (w *Writer) Sync() error {
 }
 
 // Close writes out buffered records and closes the file. Writes after
-// Close fail with [ErrClosed]. Close does not rotate: another process, or
-// the next Open, archives the file when its period has ended.
+// Close fail with [ErrClosed], and so does a second Close. Close does not
+// rotate: another process, or the next Open, archives the file when its
+// period has ended.
+//
+// Close stops the goroutines Open started and waits for them: the janitor
+// (abandoning a compression under way, which the next sweep in any
+// process redoes) and a timer function that is running. When it returns,
+// no goroutine of the Writer is left but those returning.
 func (w *Writer) Close() error {
 	w.mu.Lock()
 	if w.closed {
 		w.mu.Unlock()
-		return nil
+		return ErrClosed
 	}
 	err := w.flushLocked()
 	w.closed = true
-	if w.timer != nil {
-		w.timer.Stop()
+	if w.timer != nil && w.timer.Stop() {
+		w.ticks.Done() // its function will not run
 	}
 	if w.f != nil {
 		if cerr := w.f.Close(); cerr != nil {
@@ -416,6 +450,7 @@ func (w *Writer) Close() error {
 	if jan != nil {
 		jan.close()
 	}
+	w.ticks.Wait()
 	w.lock.release()
 	return err
 }

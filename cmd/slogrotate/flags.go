@@ -59,7 +59,7 @@ func parseFlags(args []string, stderr io.Writer) (*settings, error) {
 	s.option(fl, "layout", "Go time `LAYOUT` of archive name suffixes", str(slogrotate.WithArchiveLayout))
 	s.option(fl, "archive-dir", "put archives in `DIR` (relative to the log's directory), on the log's file system", str(slogrotate.WithArchiveDir))
 	s.option(fl, "keep-extension", "name archives app.2021-10-18.log rather than app.log.2021-10-18", boolean(slogrotate.WithKeepExtension))
-	s.option(fl, "idle-rotation", "rotate at the end of a period even when no line comes (default true)", onOff(slogrotate.WithIdleRotation))
+	s.option(fl, "idle-rotation", "rotate at the end of a period even when no line comes (default true)", negated(slogrotate.WithoutIdleRotation))
 	s.option(fl, "max-size", "also roll over at `SIZE` bytes (100M, 1G)", size64(slogrotate.WithMaxSize))
 	s.option(fl, "max-backups", "keep at most `N` archives", count(slogrotate.WithMaxBackups))
 	s.option(fl, "max-age", "delete archives older than `DURATION`", duration(slogrotate.WithMaxAge))
@@ -125,7 +125,11 @@ func usage(fl *flag.FlagSet) {
 
 // option registers a flag whose value becomes one Writer option.
 func (s *settings) option(fl *flag.FlagSet, name, usage string, parse optionParser) {
-	fl.Var(&optionFlag{parse: parse, add: func(o slogrotate.Option) { s.opts = append(s.opts, o) }}, name, usage)
+	fl.Var(&optionFlag{parse: parse, add: func(o slogrotate.Option) {
+		if o != nil { // a flag that asks for the default
+			s.opts = append(s.opts, o)
+		}
+	}}, name, usage)
 }
 
 // An optionParser turns a flag's text into an Option, or says what is
@@ -193,14 +197,18 @@ func size64(opt func(int64) slogrotate.Option) optionParser {
 	}}
 }
 
-// onOff is a boolean flag for an option that takes the boolean.
-func onOff(opt func(bool) slogrotate.Option) optionParser {
+// negated is a boolean flag, on by default, for an option that turns the
+// behaviour off.
+func negated(opt func() slogrotate.Option) optionParser {
 	return optionParser{isBool: true, parse: func(s string) (slogrotate.Option, error) {
 		on, err := strconv.ParseBool(s)
 		if err != nil {
 			return nil, errors.New("want true or false")
 		}
-		return opt(on), nil
+		if on {
+			return nil, nil // the default: no option
+		}
+		return opt(), nil
 	}}
 }
 
@@ -211,7 +219,7 @@ func boolean(opt func() slogrotate.Option) optionParser {
 			return nil, errors.New("want true or false")
 		}
 		if !on {
-			return nil, nil // Open skips a nil option
+			return nil, nil // the default: no option
 		}
 		return opt(), nil
 	}}
