@@ -170,14 +170,15 @@ func (p plan) state(id fileID) sharedState {
 // It must be called with w.mu held.
 func (w *Writer) rollover(now time.Time, why reason, wait time.Duration) error {
 	err := w.roll(now, why, wait)
-	w.busy = errors.Is(err, ErrLockBusy)
-	if err != nil {
-		retry := retryDelay
-		if w.busy {
-			retry = busyRetry
-		}
-		w.fallback(now, retry)
+	if err == nil {
+		w.tm.succeeded()
+		return nil
 	}
+	busy, retry := errors.Is(err, ErrLockBusy), retryDelay
+	if busy {
+		retry = busyRetry
+	}
+	w.fallback(now, retry, busy)
 	return err
 }
 
@@ -232,7 +233,7 @@ func (w *Writer) gather(lf *os.File, why reason, cur time.Time) (facts, error) {
 func (w *Writer) ownFacts(why reason, cur time.Time) facts {
 	return facts{
 		why: why, cur: cur,
-		own: w.id, open: w.f != nil, ownLinked: w.f != nil && !unlinked(w.f), ownPeriod: w.period,
+		own: w.id, open: w.f != nil, ownLinked: w.f != nil && !unlinked(w.f), ownPeriod: w.tm.period,
 		maxSize: w.cfg.maxSize, buffered: w.bufSize > 0,
 	}
 }
@@ -252,7 +253,7 @@ func (w *Writer) statLive(f *facts) error {
 func (w *Writer) carryOut(lf *os.File, f facts, p plan, now time.Time) error {
 	switch p.act {
 	case writeOn:
-		w.commit(w.period, now)
+		w.commit(w.tm.period, now)
 		return nil
 	case archiveLive:
 		i, err := w.archive(p.archived, p.from, f.live.id)
@@ -299,7 +300,7 @@ func (w *Writer) follow(now, cur time.Time) bool {
 	p := decide(f)
 	switch {
 	case p.act == writeOn:
-		w.commit(w.period, now)
+		w.commit(w.tm.period, now)
 		return true
 	case p.act == archiveLive || !p.state(f.live.id).equal(f.state):
 		return false
@@ -334,7 +335,7 @@ func (w *Writer) openKnown(id fileID) bool {
 // fallback keeps the writer writing after a failed rollover: to the file it
 // has if any, otherwise to the file at the path opened without the lock;
 // and it schedules the next attempt after retry.
-func (w *Writer) fallback(now time.Time, retry time.Duration) {
+func (w *Writer) fallback(now time.Time, retry time.Duration, busy bool) {
 	if w.f != nil && unlinked(w.f) {
 		// The file was deleted, or its directory was: nothing written to
 		// it can ever be read. Failing each write, which reports the record
@@ -344,11 +345,10 @@ func (w *Writer) fallback(now time.Time, retry time.Duration) {
 	}
 	if w.f == nil {
 		if w.openErr = w.reopen(); w.openErr == nil {
-			w.setPeriod(w.cfg.schedule.start(now, w.cfg.loc))
+			w.tm.setPeriod(w.cfg.schedule.start(now, w.cfg.loc))
 		}
 	}
-	w.retryAt = now.UnixNano() + int64(retry)
-	w.updateDeadline()
+	w.tm.failed(now, retry, busy)
 	w.arm(now)
 }
 

@@ -545,32 +545,32 @@ func TestDefaultClockIsExtendedAndRefreshed(t *testing.T) {
 	for range 1000 {
 		before := time.Now()
 		w.mu.Lock()
-		got := w.now()
+		got := w.tm.now()
 		w.mu.Unlock()
 		after := time.Now()
-		require.True(t, w.derive)
+		require.True(t, w.tm.derive)
 		require.False(t, got.Before(before) || got.After(after), "derived %v outside [%v, %v]", got, before, after)
 	}
 
 	// A full reading older than epochLife is renewed by the next write,
 	// although no rollover or reopen check (an hour away) is due.
 	w.mu.Lock()
-	w.epoch = w.epoch.Add(-time.Minute)
-	w.updateDeadline()
-	stale := w.epoch
+	w.tm.epoch = w.tm.epoch.Add(-time.Minute)
+	w.tm.update()
+	stale := w.tm.epoch
 	w.mu.Unlock()
 	before := time.Now()
 	writeLine(t, w, "a")
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	assert.False(t, w.epoch.Before(before), "the full reading was not renewed: epoch %v (was %v)", w.epoch, stale)
+	assert.False(t, w.tm.epoch.Before(before), "the full reading was not renewed: epoch %v (was %v)", w.tm.epoch, stale)
 
 	// Nothing is decided on a derived time: one at or past the deadline is
 	// replaced by a full reading.
-	w.deadline = time.Now().UnixNano()
-	renewed := w.now()
-	assert.Equal(t, w.epoch, renewed, "a derived time past the deadline was used")
-	assert.GreaterOrEqual(t, renewed.UnixNano(), w.deadline)
+	w.tm.deadline = time.Now().UnixNano()
+	renewed := w.tm.now()
+	assert.Equal(t, w.tm.epoch, renewed, "a derived time past the deadline was used")
+	assert.GreaterOrEqual(t, renewed.UnixNano(), w.tm.deadline)
 }
 
 // With the default clock, whose time a write derives from the monotonic

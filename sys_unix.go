@@ -298,8 +298,7 @@ func (w *Writer) endFragmentBefore(rec []byte) {
 	if errors.Is(err, errAppendLost) {
 		w.f.Close() // never write through a descriptor that may not append
 		w.f = nil
-		w.nextCheck = 0
-		w.updateDeadline()
+		w.tm.checkNow()
 	}
 }
 

@@ -23,8 +23,8 @@ func (w *Writer) arm(now time.Time) {
 		// the boundary, differently in each process, so that one process
 		// rotates and the others find the work done and follow it
 		// without the lock.
-		due = max(w.periodEnd+int64(w.idleDelay), w.retryAt)
-		if w.busy {
+		due = max(w.tm.periodEnd+int64(w.idleDelay), w.tm.retryAt)
+		if w.tm.busy {
 			// A stalled lock holder: writes retry often, to be on the
 			// new file soon after it goes on; an idle writer has nothing
 			// to misfile and retries once a second.
@@ -63,9 +63,9 @@ func (w *Writer) tick() {
 	}
 	// The flush interval is real time, whatever the writer's clock says
 	// (WithClock): the buffer is due if the timer was set for it.
-	now := w.now()
+	now := w.tm.now()
 	switch ns := now.UnixNano(); {
-	case w.cfg.idleRotation && ns >= w.periodEnd && ns >= w.deadline:
+	case w.cfg.idleRotation && ns >= w.tm.periodEnd && w.tm.due(now):
 		w.maintain(now)
 	case len(w.buf) > 0 && due >= w.flushDue:
 		w.flushLocked()

@@ -38,56 +38,36 @@ func blanked(err error) string {
 // process; [Writer.Sync] forces it to the disk. With a buffer, it is there
 // once the batch is written (see [WithBuffer] for when).
 type Writer struct {
+	// Set by Open, then only read.
 	path string
 	cfg  config
-	lock *lockFile // the rollover lock and the shared state
+	lock *lockFile // the rollover lock and the shared state (lockfile.go)
+	jan  *janitor  // nil unless retention, compression, OnRotate or a buffer is on
 
-	mu     sync.Mutex
-	f      *os.File // nil after Close, or if the log could not be opened
-	fd     uintptr  // f's descriptor, for writeRecord
-	id     fileID   // identity of f
-	closed bool
+	mu sync.Mutex // guards everything below
 
-	// The timing state, changed only by commit, setPeriod, checkLater,
-	// fallback and checkSize (and by emit, after a failed write, which
-	// asks for a check at once), each of which renews deadline. Times are
-	// UnixNano.
-	period    time.Time // the period f holds records of
-	periodEnd int64     // when that period ends
-	nextCheck int64     // when to check next that f is still at the path
-	retryAt   int64     // before when a failed rollover is not retried
-	busy      bool      // the last rollover found the lock busy past the timeout
-	oversize  bool      // f reached the size limit
-	// deadline is the only field the write path reads: the earliest of
-	// periodEnd and nextCheck (at once if oversize), not before retryAt.
-	deadline int64
-	// derive: now extends epoch, the last full reading of the default
-	// clock, with the monotonic clock.
-	derive bool
-	epoch  time.Time
-
-	// With WithMaxSize: bytes this process wrote since it last looked at
-	// the file's size, and how many it may write before looking again.
-	unchecked, sizeStep int64
-
-	// openErr is why w.f is nil, for the error each write then reports.
-	openErr error
-
+	// The open file, written by the rollover (rollover.go) and by emit,
+	// which drops a descriptor that may no longer append.
+	f       *os.File // nil after Close, or if the log could not be opened
+	fd      uintptr  // f's descriptor, for writeRecord
+	id      fileID   // identity of f
+	openErr error    // why f is nil, for the error each write then reports
+	closed  bool
 	// cut: the last write was cut short and its fragment could not be
-	// blanked; the next write starts with a newline.
+	// blanked; the next write starts with a newline (emit).
 	cut bool
 
-	jan *janitor // nil unless retention, compression or OnRotate is on
+	tm timing // the timing state, written only by its methods (timing.go)
 
-	// With WithBuffer: records not yet written (the timer writes them out
-	// at flushDue).
+	// With WithBuffer: records not yet written (buffer and flushLocked;
+	// the timer writes them out at flushDue).
 	buf      []byte
 	bufSize  int
 	flushDue int64 // when the oldest buffered record must be written
 
-	// The writer's one timer (timer.go), due at timerAt.
+	// The writer's one timer (timer.go: arm and tick), due at timerAt.
 	timer     *time.Timer
-	ticks     sync.WaitGroup // a tick due or running, for Close to wait for
+	ticks     sync.WaitGroup // runs of tick to come or under way, for Close to wait for
 	timerAt   int64
 	idleDelay time.Duration // how long after a boundary an idle writer rotates
 }
@@ -140,18 +120,13 @@ func Open(path string, opts ...Option) (*Writer, error) {
 		w.bufSize = cfg.bufSize
 		w.buf = make([]byte, 0, cfg.bufSize)
 	}
-	if cfg.maxSize > 0 {
-		w.sizeStep = max(cfg.maxSize/16, 1)
-	} else {
-		w.sizeStep = 1<<63 - 1
-	}
 	if cfg.compress || cfg.maxBackups > 0 || cfg.maxAge > 0 || cfg.maxTotal > 0 || cfg.onRotate != nil || cfg.bufSize > 0 {
 		// Before the first rollover, which may archive a file left from an
 		// earlier period: that archive is the janitor's too.
 		w.jan = newJanitor(path, &w.cfg, lock)
 	}
 	now := cfg.clock()
-	w.epoch, w.derive = now, cfg.wallClock && monotonicFollowsWall
+	w.tm = newTiming(&w.cfg, now)
 	// A lock file that is merely busy is no reason to fail: the writer
 	// writes on and rotates later. One that cannot be opened at all (a
 	// symlink planted in its place, no permission) would leave the log
@@ -200,8 +175,8 @@ func (w *Writer) write(p []byte) (int, error) {
 	if w.closed {
 		return 0, ErrClosed
 	}
-	now := w.now()
-	if now.UnixNano() >= w.deadline {
+	now := w.tm.now()
+	if w.tm.due(now) {
 		w.maintain(now)
 	}
 	if w.bufSize > 0 && len(p) < w.bufSize {
@@ -210,30 +185,6 @@ func (w *Writer) write(p []byte) (int, error) {
 	w.flushLocked() // keep the order of records
 	return w.emit(p)
 }
-
-// now is the time a write is placed by. With the default clock on Linux
-// it is the last full reading of time.Now (the epoch) plus the monotonic
-// time elapsed since: one clock read instead of time.Now's two, on the path
-// of every record. The two clocks advance at the same rate
-// (monotonicFollowsWall); they part only when the wall clock is
-// stepped or the machine sleeps, so the epoch is renewed after epochLife,
-// and nothing is decided on a derived time: one at or past the deadline is
-// replaced by a full reading.
-func (w *Writer) now() time.Time {
-	if !w.derive {
-		return w.cfg.clock()
-	}
-	d := time.Since(w.epoch)
-	if t := w.epoch.Add(d); d < epochLife && t.UnixNano() < w.deadline {
-		return t
-	}
-	w.epoch = time.Now()
-	return w.epoch
-}
-
-// epochLife bounds how long a derived time may lag a stepped wall clock or
-// a machine woken from sleep: a second of writing.
-const epochLife = time.Second
 
 // emit writes p, one record or a batch of whole records, with one system
 // call. Errors go to the error handler too.
@@ -250,7 +201,7 @@ func (w *Writer) emit(p []byte) (int, error) {
 		rec = append([]byte{'\n'}, p...)
 	}
 	n, err := writeRecord(w.fd, rec)
-	if w.unchecked += int64(n); w.unchecked >= w.sizeStep {
+	if w.tm.wrote(n) {
 		w.checkSize()
 	}
 	switch {
@@ -277,8 +228,7 @@ func (w *Writer) emit(p []byte) (int, error) {
 		w.cfg.onError(err)
 		// A failure may mean the file is gone (its directory was removed);
 		// check again on the next write rather than a second later.
-		w.nextCheck = 0
-		w.updateDeadline()
+		w.tm.checkNow()
 	}
 	return n, err
 }
@@ -291,7 +241,7 @@ func (w *Writer) notOpen(op string) error {
 	return fmt.Errorf("slogrotate: %s %s: the log file is not open", op, w.path)
 }
 
-// maintain runs on the first write at or after w.deadline: it rolls over if
+// maintain runs on the first write at or after the deadline: it rolls over if
 // the period has ended or the file reached the size limit, and otherwise
 // checks that w.f is still the file at the path. Errors go to the error
 // handler; the write goes ahead with whatever file w.f is then.
@@ -300,23 +250,23 @@ func (w *Writer) maintain(now time.Time) {
 	// w.f holds: they go there before anything changes.
 	w.flushLocked()
 	why := scheduled
-	if now.UnixNano() < w.periodEnd && w.f != nil {
-		if !w.oversize {
-			w.checkLater(now)
+	if now.UnixNano() < w.tm.periodEnd && w.f != nil {
+		if !w.tm.oversize {
+			w.tm.checkLater(now)
 			info, err := statPath(w.path)
 			if err == nil && info.id == w.id && (w.cfg.maxSize == 0 || info.size < w.cfg.maxSize) {
 				return
 			}
-			w.oversize = err == nil && info.id == w.id
+			w.tm.setOversize(err == nil && info.id == w.id)
 		}
-		if w.oversize {
+		if w.tm.oversize {
 			why = sized
 		}
 	}
 	// After a lock wait that timed out, the holder is stalled: retries
 	// try the lock once, without waiting, and do not report the same
 	// busy lock again.
-	wait, wasBusy := w.cfg.lockTimeout, w.busy
+	wait, wasBusy := w.cfg.lockTimeout, w.tm.busy
 	if wasBusy {
 		wait = 0
 	}
@@ -328,42 +278,16 @@ func (w *Writer) maintain(now time.Time) {
 // checkSize looks at the real size of the file, which all processes write,
 // and makes the next write roll over if it reached the limit.
 func (w *Writer) checkSize() {
-	w.unchecked = 0
 	if info, err := statFile(w.f); err == nil && info.size >= w.cfg.maxSize {
-		w.oversize = true
-		w.updateDeadline()
+		w.tm.setOversize(true)
 	}
 }
 
-// commit makes period the one w.f holds, after a rollover at now.
+// commit makes period the one w.f holds, after a rollover at now, and
+// sets the timer for the new period.
 func (w *Writer) commit(period time.Time, now time.Time) {
-	w.setPeriod(period)
-	w.retryAt = 0
-	w.unchecked = 0
-	w.checkLater(now)
+	w.tm.commit(period, now)
 	w.arm(now)
-}
-
-// setPeriod makes period the one w.f holds.
-func (w *Writer) setPeriod(period time.Time) {
-	w.period = period
-	w.periodEnd = w.cfg.schedule.next(period, w.cfg.loc).UnixNano()
-	w.updateDeadline()
-}
-
-// checkLater schedules the next check that w.f is the file at the path,
-// which also looks at its size.
-func (w *Writer) checkLater(now time.Time) {
-	w.nextCheck = now.UnixNano() + int64(w.cfg.reopenCheck)
-	w.oversize = false
-	w.updateDeadline()
-}
-
-func (w *Writer) updateDeadline() {
-	w.deadline = max(min(w.periodEnd, w.nextCheck), w.retryAt)
-	if w.oversize {
-		w.deadline = w.retryAt
-	}
 }
 
 // Rotate archives the live file now, whatever the schedule says, unless it
@@ -478,7 +402,7 @@ func (w *Writer) buffer(p []byte, now time.Time) (int, error) {
 		// follower that stops reading at the rename still sees them.
 		const early = 5 * time.Millisecond // timers fire late, not early
 		w.flushDue = now.UnixNano() + int64(w.cfg.flushEvery)
-		if end := w.periodEnd - int64(early); end > now.UnixNano() {
+		if end := w.tm.periodEnd - int64(early); end > now.UnixNano() {
 			w.flushDue = min(w.flushDue, end)
 		}
 		w.buf = append(w.buf, p...)
