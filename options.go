@@ -12,67 +12,6 @@ import (
 	"time"
 )
 
-// WithBuffer batches records in memory, up to size bytes, and writes each
-// batch with one system call. Every batch holds whole records, so records
-// from different processes still never interleave, and a batch is written
-// before every rollover, so each record still lands in the file of the
-// period in which it was written.
-//
-// A batch is written when the next record would not fit, when the flush
-// interval has passed since the oldest buffered record ([WithFlushInterval],
-// also while the process is idle), at the end of the period (so that a
-// follower of the live file sees every record), before a rollover, on [Writer.Flush],
-// [Writer.Sync] and [Writer.Close], and, through a [Handler], right after
-// any record at or above the flush level ([WithFlushLevel]). A record of
-// size bytes or more bypasses the buffer.
-//
-// A file still empty at the end of its period is archived all the same
-// (another process may hold records of that period in its buffer), and
-// the archive is removed after the grace period if it stayed empty.
-//
-// The cost: a process that crashes loses the records still in its buffer,
-// at most one flush interval's worth of records below the flush level. Use
-// it where that is acceptable. size must be between 1 and MaxRecordSize.
-// Each batch's write(2) has a fixed cost, so small buffers save less; 64 KiB
-// is a good size for records of a few hundred bytes.
-func WithBuffer(size int) Option {
-	return func(c *config) {
-		if size <= 0 || size > MaxRecordSize {
-			c.fail("WithBuffer(%d): the size must be between 1 and MaxRecordSize (%d)", size, MaxRecordSize)
-			return
-		}
-		c.bufSize = size
-	}
-}
-
-// WithFlushInterval bounds how long a buffered record waits before it is
-// written (see [WithBuffer]). The default is one second.
-func WithFlushInterval(d time.Duration) Option {
-	return func(c *config) {
-		if d <= 0 {
-			c.fail("WithFlushInterval(%v): the interval must be positive", d)
-			return
-		}
-		c.flushEvery = d
-	}
-}
-
-// WithFlushLevel sets the level at and above which a [Handler] over a
-// buffered writer writes the buffer out right after the record, so that an
-// error is in the file before the process can crash. The default is
-// [slog.LevelError]. It costs one write(2) per such record; a logger that
-// writes to the Writer directly rather than through a Handler does not
-// flush by level.
-func WithFlushLevel(level slog.Leveler) Option {
-	return func(c *config) {
-		if level == nil {
-			c.fail("WithFlushLevel(nil): a level is required")
-			return
-		}
-		c.flushLevel = level
-	}
-}
-
 // An Option configures a [Writer]. Options are applied in order; a later
 // option overrides an earlier one of the same kind. An option given a bad
 // value makes [Open] fail with an error that names the option.
@@ -473,6 +412,67 @@ func WithKeepUncompressed(n int) Option {
 // archive is reported by the process that compresses it.
 func WithOnRotate(f func(archive string)) Option {
 	return func(c *config) { c.onRotate = f }
+}
+
+// WithBuffer batches records in memory, up to size bytes, and writes each
+// batch with one system call. Every batch holds whole records, so records
+// from different processes still never interleave, and a batch is written
+// before every rollover, so each record still lands in the file of the
+// period in which it was written.
+//
+// A batch is written when the next record would not fit, when the flush
+// interval has passed since the oldest buffered record ([WithFlushInterval],
+// also while the process is idle), at the end of the period (so that a
+// follower of the live file sees every record), before a rollover, on [Writer.Flush],
+// [Writer.Sync] and [Writer.Close], and, through a [Handler], right after
+// any record at or above the flush level ([WithFlushLevel]). A record of
+// size bytes or more bypasses the buffer.
+//
+// A file still empty at the end of its period is archived all the same
+// (another process may hold records of that period in its buffer), and
+// the archive is removed after the grace period if it stayed empty.
+//
+// The cost: a process that crashes loses the records still in its buffer,
+// at most one flush interval's worth of records below the flush level. Use
+// it where that is acceptable. size must be between 1 and MaxRecordSize.
+// Each batch's write(2) has a fixed cost, so small buffers save less; 64 KiB
+// is a good size for records of a few hundred bytes.
+func WithBuffer(size int) Option {
+	return func(c *config) {
+		if size <= 0 || size > MaxRecordSize {
+			c.fail("WithBuffer(%d): the size must be between 1 and MaxRecordSize (%d)", size, MaxRecordSize)
+			return
+		}
+		c.bufSize = size
+	}
+}
+
+// WithFlushInterval bounds how long a buffered record waits before it is
+// written (see [WithBuffer]). The default is one second.
+func WithFlushInterval(d time.Duration) Option {
+	return func(c *config) {
+		if d <= 0 {
+			c.fail("WithFlushInterval(%v): the interval must be positive", d)
+			return
+		}
+		c.flushEvery = d
+	}
+}
+
+// WithFlushLevel sets the level at and above which a [Handler] over a
+// buffered writer writes the buffer out right after the record, so that an
+// error is in the file before the process can crash. The default is
+// [slog.LevelError]. It costs one write(2) per such record; a logger that
+// writes to the Writer directly rather than through a Handler does not
+// flush by level.
+func WithFlushLevel(level slog.Leveler) Option {
+	return func(c *config) {
+		if level == nil {
+			c.fail("WithFlushLevel(nil): a level is required")
+			return
+		}
+		c.flushLevel = level
+	}
 }
 
 func (c *config) check(path string) error {
