@@ -10,6 +10,10 @@ import (
 	"strings"
 )
 
+// compress.go holds compression: the Compressor interface and its gzip
+// implementation, the check of a compressor at Open, and the steps of
+// compressing one archive (encode, publish).
+
 // A Compressor compresses archives; see [WithCompressor]. A few lines
 // plug in any compression library, for example zstd from
 // github.com/klauspost/compress:

@@ -111,24 +111,15 @@ func decide(f facts) plan {
 	return plan{act: adopt, period: period, next: next}
 }
 
-// afterArchive is p once the live file was archived with index i: the new
-// file is the current period's, and if the archive was of that period too
-// (a size rollover, Rotate), its next index is taken.
-func (p plan) afterArchive(i int) plan {
+// reopened is p once the file to archive is gone from the path, archived
+// by this rollover or moved away by someone else: whatever is at the path
+// then is opened as the current period's. If the archive was of that
+// period too (a size rollover, Rotate), the first index that may be free
+// for it is next.
+func (p plan) reopened(next int) plan {
 	p.act, p.next = adopt, 0
 	if p.archived.Equal(p.period) {
-		p.next = i + 1
-	}
-	return p
-}
-
-// afterMove is p once the file to archive turned out to have been moved
-// away by someone else: whatever is at the path is opened as the current
-// period's.
-func (p plan) afterMove() plan {
-	p.act, p.next = adopt, 0
-	if p.archived.Equal(p.period) {
-		p.next = p.from
+		p.next = next
 	}
 	return p
 }

@@ -2,6 +2,8 @@ package slogrotate
 
 import "errors"
 
+// errors.go holds the package's error values.
+
 // The errors a caller may want to tell apart, in what a Writer method
 // returns or in what the error handler receives (see [WithErrorHandler]).
 // Every error of the package starts with "slogrotate: ", once. Those a

@@ -400,7 +400,7 @@ func finalSweep(t *testing.T, path string, done func([]archiveName) bool, opts .
 		if time.Now().After(deadline) {
 			t.Fatalf("the janitor did not finish: archives %v", names(ours))
 		}
-		w.jan.notify("")
+		w.janitor.notify("")
 		time.Sleep(50 * time.Millisecond)
 	}
 }
@@ -769,7 +769,7 @@ func sweepJanitor(tb testing.TB, dir string, opts ...Option) *janitor {
 	require.NoError(tb, c.check(path))
 	roll, err := openLock(c.lockPath, c.mode)
 	require.NoError(tb, err)
-	j := &janitor{path: path, cfg: &c, maintPath: c.maintPath, roll: roll, stop: make(chan struct{})}
+	j := &janitor{path: path, cfg: &c, maintPath: c.maintPath, rolloverLock: roll, stop: make(chan struct{})}
 	tb.Cleanup(func() {
 		if j.maint != nil {
 			j.maint.release()

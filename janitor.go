@@ -12,6 +12,9 @@ import (
 	"time"
 )
 
+// janitor.go holds the janitor: its goroutine, the listing of the archive
+// directory and the sweep that removes and compresses archives.
+
 // The janitor does the work a rollover leaves behind, off the write path:
 // deleting archives beyond the retention limits, compressing archives, and
 // telling the user (WithOnRotate) that an archive is complete.
@@ -53,10 +56,10 @@ type janitor struct {
 	// maint is the maintenance lock (nil until its file could be opened).
 	maint     *lockFile
 	maintPath string
-	// roll is the rollover lock, the Writer's, taken around the step that
+	// rolloverLock is the rollover lock, the Writer's, taken around the step that
 	// frees an archive name behind a rollover's back: removing a
 	// compressed archive's source.
-	roll *lockFile
+	rolloverLock *lockFile
 
 	wake chan struct{}
 	stop chan struct{}
@@ -105,15 +108,15 @@ const tmpSuffix = ".tmp"
 // listBatch is how many names a listing reads at a time.
 const listBatch = 1024
 
-func newJanitor(path string, cfg *config, roll *lockFile) *janitor {
+func newJanitor(path string, cfg *config, rolloverLock *lockFile) *janitor {
 	j := &janitor{
-		path:      path,
-		cfg:       cfg,
-		maintPath: cfg.maintPath,
-		roll:      roll,
-		wake:      make(chan struct{}, 1),
-		stop:      make(chan struct{}),
-		done:      make(chan struct{}),
+		path:         path,
+		cfg:          cfg,
+		maintPath:    cfg.maintPath,
+		rolloverLock: rolloverLock,
+		wake:         make(chan struct{}, 1),
+		stop:         make(chan struct{}),
+		done:         make(chan struct{}),
 	}
 	// Created now, with the log's mode, so that every process that may
 	// write the log may also sweep.
@@ -214,7 +217,7 @@ func (j *janitor) sweep() time.Duration {
 		j.cfg.onError(err)
 		return retryDelay
 	}
-	r := &round{j: j, grace: j.grace()}
+	r := &ripeness{j: j, grace: j.grace()}
 	j.removeEmpty(r)
 	archives := j.retain(r, count)
 	if j.cfg.compress {
@@ -270,17 +273,17 @@ func (j *janitor) listClean() (archives int, err error) {
 	return count, nil
 }
 
-// A round is what one sweep knows of time: the grace period, and when to
+// A ripeness is what one sweep knows of time: the grace period, and when to
 // look again for the archives it had to leave alone because they were too
 // fresh.
-type round struct {
+type ripeness struct {
 	j     *janitor
 	grace time.Duration
 	again time.Duration // 0: only when woken
 }
 
 // later asks for another sweep after wait, if none is due sooner.
-func (r *round) later(wait time.Duration) {
+func (r *ripeness) later(wait time.Duration) {
 	if r.again == 0 || wait < r.again {
 		r.again = wait
 	}
@@ -289,7 +292,7 @@ func (r *round) later(wait time.Duration) {
 // ripe reports whether the archive name (a path) is complete: no writer can
 // append to it any more (see the janitor's comment). If it is not, ripe
 // asks for a sweep once it will be.
-func (r *round) ripe(name string) bool {
+func (r *ripeness) ripe(name string) bool {
 	seen, ok := r.j.names[filepath.Base(name)]
 	if !ok {
 		// Made since the listing, or missed by it (an archive for
@@ -315,7 +318,7 @@ func (r *round) ripe(name string) bool {
 // retain deletes the archives that retention no longer keeps, once they
 // are ripe, and returns the listing's archives for the compression pass
 // (nil if neither retention nor compression needs them).
-func (j *janitor) retain(r *round, count int) []archiveName {
+func (j *janitor) retain(r *ripeness, count int) []archiveName {
 	// Retention by count alone needs the archives only when there are too
 	// many, which most sweeps do not find: then there is nothing to sort.
 	var archives []archiveName
@@ -334,7 +337,7 @@ func (j *janitor) retain(r *round, count int) []archiveName {
 // may still take a late write, and goes at a later sweep. With inOrder it
 // stops at the first that is not ripe. What is removed leaves names, so
 // that compression skips it.
-func (j *janitor) removeRipe(r *round, list []archiveName, inOrder bool) {
+func (j *janitor) removeRipe(r *ripeness, list []archiveName, inOrder bool) {
 	dir := j.dir()
 	for _, a := range list {
 		name := filepath.Join(dir, a.name)
@@ -372,7 +375,7 @@ func (j *janitor) sizes(archives []archiveName) map[string]int64 {
 
 // compressAll compresses the ripe archives among archives and reports each
 // to OnRotate. It reports false if the janitor was stopped meanwhile.
-func (j *janitor) compressAll(r *round, archives []archiveName) bool {
+func (j *janitor) compressAll(r *ripeness, archives []archiveName) bool {
 	dir := j.dir()
 	for _, a := range j.cfg.compressible(archives) {
 		if _, ok := j.names[a.name]; a.compressed || !ok {
@@ -448,7 +451,7 @@ func (j *janitor) removeCompressedSource(src string) {
 // archives first listed in the last minute are looked at: that is when
 // they are made and ripen, and a sweep of thousands of old archives then
 // costs no stat each.
-func (j *janitor) removeEmpty(r *round) {
+func (j *janitor) removeEmpty(r *ripeness) {
 	if j.cfg.bufSize == 0 {
 		return
 	}
@@ -468,7 +471,7 @@ func (j *janitor) removeEmpty(r *round) {
 
 // reportPending calls OnRotate, without compression, for the archives this
 // process made that are now ripe; the others wait for a later sweep.
-func (j *janitor) reportPending(r *round) {
+func (j *janitor) reportPending(r *ripeness) {
 	j.mu.Lock()
 	pending := j.pending
 	j.pending = nil
@@ -590,19 +593,19 @@ func (j *janitor) remove(name string) bool {
 // directory against the file's creation, and competes for the CPU), with
 // thousands of archives to several times its usual length.
 func (j *janitor) awaitRollover() {
-	if ok, _ := j.roll.lock(100*time.Millisecond, j.stopped); ok {
-		j.roll.unlock()
+	if ok, _ := j.rolloverLock.lock(100*time.Millisecond, j.stopped); ok {
+		j.rolloverLock.unlock()
 	}
 }
 
 // underRolloverLock runs f holding the rollover lock, waiting at most a
 // second for it, and reports whether it ran f.
 func (j *janitor) underRolloverLock(f func()) bool {
-	ok, err := j.roll.lock(time.Second, j.stopped)
+	ok, err := j.rolloverLock.lock(time.Second, j.stopped)
 	if err != nil || !ok {
 		return false
 	}
-	defer j.roll.unlock()
+	defer j.rolloverLock.unlock()
 	f()
 	return true
 }

@@ -80,7 +80,7 @@ func TestCompressionSeesLateAppend(t *testing.T) {
 	roll, err := openLock(filepath.Join(dir, filepath.Base(cfg.lockPath)), cfg.mode)
 	require.NoError(t, err)
 	defer roll.release()
-	j := &janitor{path: filepath.Join(dir, "error.log"), cfg: cfg, stop: make(chan struct{}), roll: roll}
+	j := &janitor{path: filepath.Join(dir, "error.log"), cfg: cfg, stop: make(chan struct{}), rolloverLock: roll}
 	testHook = func(s stage) {
 		if s == stageCompressed {
 			f, err := os.OpenFile(src, os.O_WRONLY|os.O_APPEND, 0)

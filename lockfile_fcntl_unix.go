@@ -8,6 +8,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// lockfile_fcntl_unix.go holds fcntl(2) locks, for lockfile_fcntl.go and
+// for the Linux test that checks lockfile.go under their semantics.
+
 // fcntlTryLock takes an fcntl(2) write lock on the whole file fd if it is
 // free. It is the lock of the systems without flock(2), and the one a
 // Linux test swaps in to check lockfile.go under its semantics.

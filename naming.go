@@ -11,6 +11,10 @@ import (
 	"time"
 )
 
+// naming.go holds the names of archives and lock files: making them,
+// parsing them back strictly, and the checks at Open that no two kinds of
+// name can be taken for each other.
+
 // An archiveName is a file name this writer's naming produces:
 // base.<period>[.<index>][.gz], or with WithKeepExtension
 // stem.<period>[.<index>].ext[.gz].

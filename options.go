@@ -12,6 +12,9 @@ import (
 	"time"
 )
 
+// options.go holds the Option type, the configuration it builds and its
+// check at Open, and the options themselves.
+
 // An Option configures a [Writer]. Options are applied in order; a later
 // option overrides an earlier one of the same kind. An option given a bad
 // value makes [Open] fail with an error that names the option.

@@ -32,17 +32,30 @@ func (c *config) expired(archives []archiveName, now time.Time) []archiveName {
 		}
 		return out
 	}
+	beyond := newestBeyond(archives, c.maxBackups)
+	for i, a := range archives {
+		if i >= beyond || c.maxAge > 0 && c.tooOld(a, now) {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// newestBeyond sorts archives newest first and returns the index of the
+// first one beyond the newest n (len(archives) if there is none), an
+// archive there twice (plain and compressed) counting once.
+func newestBeyond(archives []archiveName, n int) int {
 	slices.SortFunc(archives, newestFirst)
 	kept := 0
 	for i, a := range archives {
 		if i == 0 || !sameArchive(archives[i-1], a) {
 			kept++
 		}
-		if kept > c.maxBackups || c.maxAge > 0 && c.tooOld(a, now) {
-			out = append(out, a)
+		if kept > n {
+			return i
 		}
 	}
-	return out
+	return len(archives)
 }
 
 // newestFirst orders archives by period and index, the newest first, and
@@ -124,15 +137,5 @@ func (c *config) compressible(archives []archiveName) []archiveName {
 	if c.keepPlain == 0 {
 		return archives
 	}
-	slices.SortFunc(archives, newestFirst)
-	kept := 0
-	for i, a := range archives {
-		if i == 0 || !sameArchive(archives[i-1], a) {
-			kept++
-		}
-		if kept > c.keepPlain {
-			return archives[i:]
-		}
-	}
-	return nil
+	return archives[newestBeyond(archives, c.keepPlain):]
 }

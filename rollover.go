@@ -8,12 +8,12 @@ import (
 	"time"
 )
 
-// The rollover protocol, top to bottom: the facts a rollover gathers, the
-// decision it makes from them (decide, a pure function), and the effects
-// that carry the decision out (rollover under the lock, follow without
-// it). Every process that reaches a boundary decides from the same facts,
-// kept on disk rather than in its memory, so that all of them end with the
-// same file open and exactly one of them renamed it.
+// rollover.go holds the effects of the rollover protocol: gathering the
+// facts under the lock, carrying out what decide (decide.go) plans, the
+// follow that opens the new file without the lock, and the rename that
+// archives. Every process that reaches a boundary decides from the same
+// facts, kept on disk rather than in its memory, so that all of them end
+// with the same file open and exactly one of them renamed it.
 
 // How soon a failed rollover is tried again.
 const (
@@ -37,7 +37,7 @@ const (
 //
 // It must be called with w.mu held.
 func (w *Writer) rollover(now time.Time, why reason, wait time.Duration) error {
-	err := w.roll(now, why, wait)
+	err := w.tryRollover(now, why, wait)
 	if err == nil {
 		w.tm.succeeded()
 		return nil
@@ -50,7 +50,9 @@ func (w *Writer) rollover(now time.Time, why reason, wait time.Duration) error {
 	return err
 }
 
-func (w *Writer) roll(now time.Time, why reason, wait time.Duration) error {
+// tryRollover is one attempt at a rollover: the follow if the shared
+// state says the work is done, otherwise the locked protocol.
+func (w *Writer) tryRollover(now time.Time, why reason, wait time.Duration) error {
 	cur := w.cfg.schedule.start(now, w.cfg.loc)
 	// At a boundary one process rotates and every other one only has to
 	// open the new file: it may do that without the lock once the shared
@@ -128,19 +130,19 @@ func (w *Writer) carryOut(lf *os.File, f facts, p plan, now time.Time) error {
 		switch {
 		case errors.Is(err, ErrFileMoved):
 			w.cfg.onError(err)
-			p = p.afterMove()
+			p = p.reopened(p.from) // the move took no index
 		case err != nil:
 			return err
 		default:
-			if w.jan != nil {
-				w.jan.notify(w.cfg.archiveFile(w.path, p.archived, i))
+			if w.janitor != nil {
+				w.janitor.notify(w.cfg.archiveFile(w.path, p.archived, i))
 			}
 			reach(stageRenamed)
-			p = p.afterArchive(i)
+			p = p.reopened(i + 1)
 		}
 	}
 	if p.act == adopt {
-		if err := w.reopen(); err != nil {
+		if err := w.openLive(); err != nil {
 			return err
 		}
 	}
@@ -212,7 +214,7 @@ func (w *Writer) fallback(now time.Time, retry time.Duration, busy bool) {
 		w.f = nil
 	}
 	if w.f == nil {
-		if w.openErr = w.reopen(); w.openErr == nil {
+		if w.openErr = w.openLive(); w.openErr == nil {
 			w.tm.setPeriod(w.cfg.schedule.start(now, w.cfg.loc))
 		}
 	}
@@ -220,8 +222,8 @@ func (w *Writer) fallback(now time.Time, retry time.Duration, busy bool) {
 	w.arm(now)
 }
 
-// reopen points w.f at the file at the path, creating it if needed.
-func (w *Writer) reopen() error {
+// openLive points w.f at the file at the path, creating it if needed.
+func (w *Writer) openLive() error {
 	f, err := openAppend(w.path, w.cfg.mode)
 	if err != nil {
 		return fmt.Errorf("slogrotate: open log: %w", err)

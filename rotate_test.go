@@ -547,28 +547,28 @@ func TestDefaultClockIsExtendedAndRefreshed(t *testing.T) {
 		got := w.tm.now()
 		w.mu.Unlock()
 		after := time.Now()
-		require.True(t, w.tm.derive)
+		require.True(t, w.tm.fromMonotonic)
 		require.False(t, got.Before(before) || got.After(after), "derived %v outside [%v, %v]", got, before, after)
 	}
 
 	// A full reading older than epochLife is renewed by the next write,
 	// although no rollover or reopen check (an hour away) is due.
 	w.mu.Lock()
-	w.tm.epoch = w.tm.epoch.Add(-time.Minute)
+	w.tm.wallBase = w.tm.wallBase.Add(-time.Minute)
 	w.tm.update()
-	stale := w.tm.epoch
+	stale := w.tm.wallBase
 	w.mu.Unlock()
 	before := time.Now()
 	writeLine(t, w, "a")
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	assert.False(t, w.tm.epoch.Before(before), "the full reading was not renewed: epoch %v (was %v)", w.tm.epoch, stale)
+	assert.False(t, w.tm.wallBase.Before(before), "the full reading was not renewed: epoch %v (was %v)", w.tm.wallBase, stale)
 
 	// Nothing is decided on a derived time: one at or past the deadline is
 	// replaced by a full reading.
 	w.tm.deadline = time.Now().UnixNano()
 	renewed := w.tm.now()
-	assert.Equal(t, w.tm.epoch, renewed, "a derived time past the deadline was used")
+	assert.Equal(t, w.tm.wallBase, renewed, "a derived time past the deadline was used")
 	assert.GreaterOrEqual(t, renewed.UnixNano(), w.tm.deadline)
 }
 

@@ -8,6 +8,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// sys_linux.go holds what Linux does in one system call (a rename that
+// never replaces, a short sleep) and its clocks; see sys.go.
+
 // renameNoReplace renames oldpath to newpath unless newpath exists, in which
 // case it fails with an error matching fs.ErrExist. Linux does this in one
 // step with renameat2(RENAME_NOREPLACE); on file systems that do not support

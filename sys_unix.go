@@ -13,6 +13,10 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// sys_unix.go holds the file operations of every Unix: stat, open,
+// one write(2) per record, link-then-unlink, the repair of a record cut
+// short; see sys.go.
+
 func infoOf(fi fs.FileInfo) fileInfo {
 	st := fi.Sys().(*syscall.Stat_t)
 	return fileInfo{id: fileID{uint64(st.Dev), uint64(st.Ino)}, size: fi.Size(), mtime: fi.ModTime()}
@@ -276,31 +280,6 @@ func overwrite(fd uintptr, p []byte, off int64) error {
 // all of them multiples of 4096, so a write that follows a cut one starts
 // at a multiple of 4096, and a write that starts elsewhere needs no look.
 const chunkAlign = 4096
-
-// minLookedAt is the smallest unbuffered record after which the writer
-// looks for a fragment. The look costs an lseek(2) per write and, once in
-// 4096 writes, a pread(2): small next to a write(2) of 4 KiB, but a large
-// part of the cost of a small record's (docs/failure.md has the figures).
-const minLookedAt = 4 << 10
-
-// endFragmentBefore ends the line of a fragment just before rec, which
-// emit has just appended whole. A buffered writer looks after every
-// batch; an unbuffered one after records of minLookedAt bytes or more.
-func (w *Writer) endFragmentBefore(rec []byte) {
-	if w.bufSize == 0 && len(rec) < minLookedAt {
-		return
-	}
-	err := endFragment(w.fd, rec)
-	if err == nil {
-		return
-	}
-	w.cfg.onError(fmt.Errorf("slogrotate: write %s: the write before this one was cut short (a process killed in the middle of it?), and its line could not be ended: %w", w.path, err))
-	if errors.Is(err, errAppendLost) {
-		w.f.Close() // never write through a descriptor that may not append
-		w.f = nil
-		w.tm.checkNow()
-	}
-}
 
 // endFragment looks at the byte before p, which fd has just appended
 // whole, and if it ends no line, overwrites it with a newline. O_APPEND

@@ -180,17 +180,8 @@ const lockFileFlag = os.O_RDWR | os.O_CREATE | windows.O_FILE_FLAG_OPEN_REPARSE_
 // processes append at the same time. os.File.Write is not used because it
 // would retry a short write with a second call.
 func writeRecord(fd uintptr, p []byte) (int, error) {
-	h := windows.Handle(fd)
-	if testSerializeAppends {
-		// Test builds under Wine only; see the seam.
-		ov := new(windows.Overlapped)
-		if err := windows.LockFileEx(h, windows.LOCKFILE_EXCLUSIVE_LOCK, 0, ^uint32(0), ^uint32(0), ov); err != nil {
-			return 0, err
-		}
-		defer windows.UnlockFileEx(h, 0, ^uint32(0), ^uint32(0), ov)
-	}
 	var n uint32
-	err := windows.WriteFile(h, p, &n, nil)
+	err := windows.WriteFile(windows.Handle(fd), p, &n, nil)
 	return int(n), err
 }
 
@@ -322,11 +313,10 @@ func blankTail(fd uintptr, n int) error {
 	return errors.New("overwriting in place is not supported on Windows")
 }
 
-// endFragmentBefore does nothing: a handle opened with FILE_APPEND_DATA
-// only cannot overwrite the fragment a killed process left, and whether
-// Windows cuts a WriteFile short when its process is terminated is not
-// known.
-func (w *Writer) endFragmentBefore([]byte) {}
+// endFragment does nothing: a handle opened with FILE_APPEND_DATA only
+// cannot overwrite the fragment a killed process left, and whether Windows
+// cuts a WriteFile short when its process is terminated is not known.
+func endFragment(fd uintptr, p []byte) error { return nil }
 
 // unlinked reports false: a file deleted while a handle with delete sharing
 // is open keeps its name until the last handle closes.

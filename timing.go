@@ -4,8 +4,9 @@ import "time"
 
 // timing.go holds a Writer's timing state: the period its file holds, when
 // the write path must look up from writing (the deadline), the retry of a
-// failed rollover, the size check and the epoch of derived clock readings.
-// Its methods are the only writers of its fields; each renews deadline.
+// failed rollover, the size check and the base of derived clock readings.
+// Its methods are the only writers of its fields; each that may move the
+// deadline renews it.
 // All of it is guarded by the Writer's mutex.
 
 // timing is a Writer's timing state. Times are UnixNano.
@@ -22,10 +23,10 @@ type timing struct {
 	// periodEnd and nextCheck (at once if oversize), not before retryAt.
 	deadline int64
 
-	// derive: now extends epoch, the last full reading of the default
-	// clock, with the monotonic clock.
-	derive bool
-	epoch  time.Time
+	// fromMonotonic: now extends wallBase, the last full reading of the
+	// default clock, with the monotonic clock.
+	fromMonotonic bool
+	wallBase      time.Time
 
 	// With WithMaxSize: bytes this process wrote since it last looked at
 	// the file's size, and how many it may write before looking again.
@@ -34,7 +35,7 @@ type timing struct {
 
 // newTiming is the timing state of a Writer opened at now.
 func newTiming(cfg *config, now time.Time) timing {
-	t := timing{cfg: cfg, epoch: now, derive: cfg.wallClock && monotonicFollowsWall, sizeStep: 1<<63 - 1}
+	t := timing{cfg: cfg, wallBase: now, fromMonotonic: cfg.wallClock && monotonicFollowsWall, sizeStep: 1<<63 - 1}
 	if cfg.maxSize > 0 {
 		t.sizeStep = max(cfg.maxSize/16, 1)
 	}
@@ -42,28 +43,28 @@ func newTiming(cfg *config, now time.Time) timing {
 }
 
 // now is the time a write is placed by. With the default clock on Linux
-// it is the last full reading of time.Now (the epoch) plus the monotonic
+// it is the last full reading of time.Now (wallBase) plus the monotonic
 // time elapsed since: one clock read instead of time.Now's two, on the path
 // of every record. The two clocks advance at the same rate
 // (monotonicFollowsWall); they part only when the wall clock is
-// stepped or the machine sleeps, so the epoch is renewed after epochLife,
+// stepped or the machine sleeps, so wallBase is renewed after baseLife,
 // and nothing is decided on a derived time: one at or past the deadline is
 // replaced by a full reading.
 func (t *timing) now() time.Time {
-	if !t.derive {
+	if !t.fromMonotonic {
 		return t.cfg.clock()
 	}
-	d := time.Since(t.epoch)
-	if n := t.epoch.Add(d); d < epochLife && n.UnixNano() < t.deadline {
+	d := time.Since(t.wallBase)
+	if n := t.wallBase.Add(d); d < baseLife && n.UnixNano() < t.deadline {
 		return n
 	}
-	t.epoch = time.Now()
-	return t.epoch
+	t.wallBase = time.Now()
+	return t.wallBase
 }
 
-// epochLife bounds how long a derived time may lag a stepped wall clock or
+// baseLife bounds how long a derived time may lag a stepped wall clock or
 // a machine woken from sleep: a second of writing.
-const epochLife = time.Second
+const baseLife = time.Second
 
 // due reports whether a write at now must first look up (Writer.maintain).
 func (t *timing) due(now time.Time) bool { return now.UnixNano() >= t.deadline }

@@ -28,6 +28,17 @@ import (
 	"golang.org/x/sys/windows"
 )
 
+// serializedAppend is writeRecord under a LockFileEx lock on the whole
+// file, for the multi-process tests under Wine (see appendOnce).
+func serializedAppend(fd uintptr, p []byte) (int, error) {
+	h, ov := windows.Handle(fd), new(windows.Overlapped)
+	if err := windows.LockFileEx(h, windows.LOCKFILE_EXCLUSIVE_LOCK, 0, ^uint32(0), ^uint32(0), ov); err != nil {
+		return 0, err
+	}
+	defer windows.UnlockFileEx(h, 0, ^uint32(0), ^uint32(0), ov)
+	return writeRecord(fd, p)
+}
+
 // serializeEnv tells a child of TestWindowsMultiProcessUnderWine to
 // serialize its appends too.
 const serializeEnv = "SLOGROTATE_TEST_SERIALIZE_APPENDS"
@@ -35,7 +46,7 @@ const serializeEnv = "SLOGROTATE_TEST_SERIALIZE_APPENDS"
 func init() {
 	wineVersion = detectWine()
 	if wineVersion != "" && os.Getenv(serializeEnv) == "1" {
-		testSerializeAppends, wineSerialized = true, true
+		appendOnce, wineSerialized = serializedAppend, true
 	}
 	children["win-hold"] = runHoldChild
 	children["win-turns"] = runTurnsChild
@@ -779,8 +790,8 @@ func TestWindowsMultiProcessUnderWine(t *testing.T) {
 		t.Skip("forks processes for about twenty seconds")
 	}
 	t.Setenv(serializeEnv, "1") // for the children
-	testSerializeAppends, wineSerialized = true, true
-	defer func() { testSerializeAppends, wineSerialized = false, false }()
+	appendOnce, wineSerialized = serializedAppend, true
+	defer func() { appendOnce, wineSerialized = writeRecord, false }()
 	t.Log("Wine " + wineVersion + ": every append is serialized with LockFileEx; see wineAppend")
 	for _, test := range []struct {
 		name string

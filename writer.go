@@ -12,6 +12,10 @@ import (
 	"time"
 )
 
+// writer.go holds the Writer: Open, the write path (Write, emit, the
+// buffer), maintain, which decides at a deadline whether to roll over, and
+// the methods Rotate, Reopen, Sync, Flush and Close.
+
 // MaxRecordSize is the largest record a single Write accepts. Larger writes
 // are refused with [ErrRecordTooLarge] rather than risk being split: one
 // write(2) of up to this size to a local file is appended whole.
@@ -39,10 +43,10 @@ func blanked(err error) string {
 // once the batch is written (see [WithBuffer] for when).
 type Writer struct {
 	// Set by Open, then only read.
-	path string
-	cfg  config
-	lock *lockFile // the rollover lock and the shared state (lockfile.go)
-	jan  *janitor  // nil unless retention, compression, OnRotate or a buffer is on
+	path    string
+	cfg     config
+	lock    *lockFile // the rollover lock and the shared state (lockfile.go)
+	janitor *janitor  // nil unless retention, compression, OnRotate or a buffer is on
 
 	mu sync.Mutex // guards everything below
 
@@ -53,9 +57,10 @@ type Writer struct {
 	id      fileID   // identity of f
 	openErr error    // why f is nil, for the error each write then reports
 	closed  bool
-	// cut: the last write was cut short and its fragment could not be
-	// blanked; the next write starts with a newline (emit).
-	cut bool
+	// lineOpen: the last write was cut short and its fragment could not
+	// be blanked, so the file ends in a line not ended; the next write
+	// starts with a newline (emit).
+	lineOpen bool
 
 	tm timing // the timing state, written only by its methods (timing.go)
 
@@ -123,7 +128,7 @@ func Open(path string, opts ...Option) (*Writer, error) {
 	if cfg.compress || cfg.maxBackups > 0 || cfg.maxAge > 0 || cfg.maxTotal > 0 || cfg.onRotate != nil || cfg.bufSize > 0 {
 		// Before the first rollover, which may archive a file left from an
 		// earlier period: that archive is the janitor's too.
-		w.jan = newJanitor(path, &w.cfg, lock)
+		w.janitor = newJanitor(path, &w.cfg, lock)
 	}
 	now := cfg.clock()
 	w.tm = newTiming(&w.cfg, now)
@@ -195,18 +200,18 @@ func (w *Writer) emit(p []byte) (int, error) {
 		return 0, err
 	}
 	rec := p
-	if w.cut {
+	if w.lineOpen {
 		// The fragment of an earlier cut record could not be blanked: end
 		// its line first, in the same write, so this record is whole.
 		rec = append([]byte{'\n'}, p...)
 	}
-	n, err := writeRecord(w.fd, rec)
+	n, err := appendOnce(w.fd, rec)
 	if w.tm.wrote(n) {
 		w.checkSize()
 	}
 	switch {
 	case n == len(rec):
-		w.cut, n = false, len(p)
+		w.lineOpen, n = false, len(p)
 		w.endFragmentBefore(rec) // a killed process's cut write may precede it
 	case n > 0:
 		// The file system took only part of the record: it is full, or
@@ -214,7 +219,7 @@ func (w *Writer) emit(p []byte) (int, error) {
 		// blanked to spaces and a newline, so that whatever any process
 		// appends next starts on a line of its own.
 		berr := blankFragment(w.fd, n)
-		w.cut = berr != nil
+		w.lineOpen = berr != nil
 		err = fmt.Errorf("%w: the record was cut after %d of %d bytes (is the file system full?) and is lost; its fragment %s",
 			io.ErrShortWrite, n, len(rec), blanked(berr))
 		n = 0
@@ -239,6 +244,31 @@ func (w *Writer) notOpen(op string) error {
 		return fmt.Errorf("slogrotate: %s %s: the log file is not open: %w", op, w.path, w.openErr)
 	}
 	return fmt.Errorf("slogrotate: %s %s: the log file is not open", op, w.path)
+}
+
+// minLookedAt is the smallest unbuffered record after which the writer
+// looks for a fragment (see endFragment). The look costs an lseek(2) per
+// write and, once in 4096 writes, a pread(2): small next to a write(2) of
+// 4 KiB, but a large part of the cost of a small record's.
+const minLookedAt = 4 << 10
+
+// endFragmentBefore ends the line of a fragment just before rec, which
+// emit has just appended whole. A buffered writer looks after every
+// batch; an unbuffered one after records of minLookedAt bytes or more.
+func (w *Writer) endFragmentBefore(rec []byte) {
+	if w.bufSize == 0 && len(rec) < minLookedAt {
+		return
+	}
+	err := endFragment(w.fd, rec)
+	if err == nil {
+		return
+	}
+	w.cfg.onError(fmt.Errorf("slogrotate: write %s: the write before this one was cut short (a process killed in the middle of it?), and its line could not be ended: %w", w.path, err))
+	if errors.Is(err, errAppendLost) {
+		w.f.Close() // never write through a descriptor that may not append
+		w.f = nil
+		w.tm.checkNow()
+	}
 }
 
 // maintain runs on the first write at or after the deadline: it rolls over if
@@ -367,7 +397,7 @@ func (w *Writer) Close() error {
 		}
 		w.f = nil
 	}
-	jan := w.jan
+	jan := w.janitor
 	w.mu.Unlock()
 	// The janitor may be calling OnRotate or the error handler, which may
 	// log through this writer: wait for it without holding w.mu.
