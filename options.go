@@ -32,7 +32,7 @@ type config struct {
 	reopenCheck  time.Duration
 	lockTimeout  time.Duration
 	clock        func() time.Time
-	wallClock    bool // clock is time.Now, which the writer may extend (Writer.now)
+	wallClock    bool // clock is time.Now, which the writer may extend (timing.now)
 	onError      func(error)
 	maxSize      int64
 	maxBackups   int

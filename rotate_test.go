@@ -530,7 +530,7 @@ func TestFileMovedDuringRollover(t *testing.T) {
 
 // With the default clock (on Linux) a write reads only the monotonic
 // clock and adds it to the last full reading, which is renewed at least
-// every epochLife: that is what bounds how long a step of the system clock
+// every baseLife: that is what bounds how long a step of the system clock
 // or a sleep of the machine can go unnoticed. The derived time must track
 // time.Now.
 func TestDefaultClockIsExtendedAndRefreshed(t *testing.T) {
@@ -551,7 +551,7 @@ func TestDefaultClockIsExtendedAndRefreshed(t *testing.T) {
 		require.False(t, got.Before(before) || got.After(after), "derived %v outside [%v, %v]", got, before, after)
 	}
 
-	// A full reading older than epochLife is renewed by the next write,
+	// A full reading older than baseLife is renewed by the next write,
 	// although no rollover or reopen check (an hour away) is due.
 	w.mu.Lock()
 	w.tm.wallBase = w.tm.wallBase.Add(-time.Minute)
@@ -562,7 +562,7 @@ func TestDefaultClockIsExtendedAndRefreshed(t *testing.T) {
 	writeLine(t, w, "a")
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	assert.False(t, w.tm.wallBase.Before(before), "the full reading was not renewed: epoch %v (was %v)", w.tm.wallBase, stale)
+	assert.False(t, w.tm.wallBase.Before(before), "the full reading was not renewed: base %v (was %v)", w.tm.wallBase, stale)
 
 	// Nothing is decided on a derived time: one at or past the deadline is
 	// replaced by a full reading.

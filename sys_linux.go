@@ -38,5 +38,5 @@ func pause(d time.Duration) {
 
 // monotonicFollowsWall: Linux slews CLOCK_MONOTONIC, which Go's monotonic
 // clock reads, together with CLOCK_REALTIME when NTP adjusts the rate, so
-// between steps of the wall clock the two advance alike (see Writer.now).
+// between steps of the wall clock the two advance alike (see timing.now).
 const monotonicFollowsWall = true

@@ -21,5 +21,5 @@ func pause(d time.Duration) { time.Sleep(d) }
 
 // monotonicFollowsWall is false: not every one of these systems slews its
 // monotonic clock with the wall clock (macOS does not), so a write reads the
-// wall clock each time (see Writer.now).
+// wall clock each time (see timing.now).
 const monotonicFollowsWall = false

@@ -296,7 +296,7 @@ func pause(d time.Duration) { time.Sleep(d) }
 
 // monotonicFollowsWall is false: the performance counter behind Go's
 // monotonic clock is not slewed with the wall clock, so a write reads the
-// wall clock each time (see Writer.now).
+// wall clock each time (see timing.now).
 const monotonicFollowsWall = false
 
 // setMode does nothing: Windows has no permission bits, only ACLs, which
