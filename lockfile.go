@@ -43,7 +43,10 @@ type lockFile struct {
 	f   *os.File
 }
 
-// lockFiles holds the lockFile of each lock file this process uses.
+// lockFiles holds the lockFile of each lock file this process uses, by
+// absolute path. Two spellings of one file (through a symbolic link) get
+// two lockFiles: flock(2) and LockFileEx still exclude their holders from
+// each other, fcntl(2) does not.
 var lockFiles = struct {
 	sync.Mutex
 	m map[string]*lockFile
