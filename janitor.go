@@ -24,10 +24,9 @@ import (
 // becomes ripe. A sweep holds the maintenance lock (see lockPaths and
 // maintLockPath), a second advisory lock, so that exactly one process
 // sweeps at a time while writers never wait for it: the rollover lock is
-// not held while the directory is listed or a file compressed. (The issue
-// that asked for retention asked for it under the rollover lock; listing a
-// directory of thousands of archives there would stall every writer that
-// crosses the boundary.)
+// not held while the directory is listed or a file compressed: listing a
+// directory of thousands of archives under it would stall every writer
+// that crosses the boundary.
 //
 // When is an archive ripe for compression? A writer appends to a file
 // after it has been renamed only until it next looks at the path: at its
