@@ -161,20 +161,15 @@ func (w *Writer) Path() string { return w.path }
 // [MaxRecordSize] and [ErrClosed] after Close. Every error but ErrClosed is
 // also passed to the error handler. On success it returns len(p).
 func (w *Writer) Write(p []byte) (int, error) {
-	if len(p) > MaxRecordSize {
-		err := fmt.Errorf("%w: %d bytes for %s", ErrRecordTooLarge, len(p), w.path)
+	size := len(p)
+	if size > MaxRecordSize {
+		err := fmt.Errorf("%w: %d bytes for %s", ErrRecordTooLarge, size, w.path)
 		w.cfg.onError(err)
 		return 0, err
 	}
-	if len(p) > 0 && p[len(p)-1] != '\n' {
-		n, err := w.write(append(p[:len(p):len(p)], '\n'))
-		return min(n, len(p)), err
+	if size > 0 && p[size-1] != '\n' {
+		p = append(p[:size:size], '\n')
 	}
-	return w.write(p)
-}
-
-// write appends the record p, which ends in a newline.
-func (w *Writer) write(p []byte) (int, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.closed {
@@ -184,11 +179,15 @@ func (w *Writer) write(p []byte) (int, error) {
 	if w.tm.due(now) {
 		w.maintain(now)
 	}
+	var n int
+	var err error
 	if w.bufSize > 0 && len(p) < w.bufSize {
-		return w.buffer(p, now)
+		n, err = w.buffer(p, now)
+	} else {
+		w.flushLocked() // keep the order of records
+		n, err = w.emit(p)
 	}
-	w.flushLocked() // keep the order of records
-	return w.emit(p)
+	return min(n, size), err
 }
 
 // emit writes p, one record or a batch of whole records, with one system
