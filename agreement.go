@@ -238,12 +238,7 @@ func (w *Writer) notice(s sharedState) {
 // process's Open, even if no rollover is due for hours. A state that
 // cannot be read is left to the next rollover, which reports it.
 func (w *Writer) lookAtOptions() {
-	lf, err := readLockFile(w.cfg.lockPath)
-	if err != nil {
-		return
-	}
-	s, ok, err := readState(lf)
-	lf.Close()
+	s, ok, err := w.lock.readState()
 	if err == nil && ok {
 		w.notice(s)
 	}

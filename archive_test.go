@@ -48,16 +48,6 @@ func TestParseArchiveDailyAt(t *testing.T) {
 	assert.Equal(t, "/logs/error.log.2021-10-18", c.archiveFile("/logs/error.log", got.period, 0))
 }
 
-func parseAll(c *config, list ...string) []archiveName {
-	var as []archiveName
-	for _, n := range list {
-		if a, ok := c.parseArchive("error.log", n); ok {
-			as = append(as, a)
-		}
-	}
-	return as
-}
-
 func TestRetentionSelection(t *testing.T) {
 	dir := []string{
 		"error.log.2021-10-14.gz",

@@ -5,17 +5,18 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
-	"time"
 )
+
+// compress.go holds compression: the Compressor interface and its gzip
+// implementation, the check of a compressor at Open, and the steps of
+// compressing one archive (encode, publish).
 
 // A Compressor compresses archives; see [WithCompressor]. A few lines
 // plug in any compression library, for example zstd from
-// github.com/klauspost/compress (examples/zstd):
+// github.com/klauspost/compress:
 //
 //	type zstdCompressor struct{}
 //
@@ -123,97 +124,6 @@ func extensionPart(part string) bool {
 		}
 	}
 	return part != "" && !digits
-}
-
-// defaultExts are the compressed extensions when check has not run.
-var defaultExts = []string{".gz"}
-
-// compressedExts are the extensions of the compressed archives the writer
-// recognises: its compressor's first, then ".gz" (the default), so that
-// archives gzipped before a switch to another compressor are still its
-// own, for retention and for the choice of a free archive name.
-func (c *config) compressedExts() []string {
-	if c.exts == nil {
-		return defaultExts
-	}
-	return c.exts
-}
-
-// compressedExists reports whether the archive name (a path) is there
-// compressed, with any extension the writer recognises.
-func (c *config) compressedExists(name string) bool {
-	_, ok := c.compressedOf(name)
-	return ok
-}
-
-// compressedOf returns what is known of the compressed form of the
-// archive name, under any known extension, if there is one.
-func (c *config) compressedOf(name string) (fs.FileInfo, bool) {
-	for _, ext := range c.compressedExts() {
-		if fi, err := os.Lstat(name + ext); err == nil {
-			return fi, true
-		}
-	}
-	return nil, false
-}
-
-// setExtensions fixes compressedExts and checks, on a sample of archive
-// names, that the layout and the extensions leave no name ambiguous: a
-// plain archive must not read as a compressed one nor the other way round,
-// and a temporary file must not read as an archive. Retention deletes what
-// parses, and compression skips what looks compressed.
-func (c *config) setExtensions(base string) error {
-	c.exts = defaultExts
-	if c.compress {
-		if c.compressor == nil {
-			c.compressor = GzipCompressor(gzip.DefaultCompression)
-		}
-		if ext := c.compressor.Extension(); ext != ".gz" {
-			c.exts = []string{ext, ".gz"}
-		}
-	}
-	p := c.schedule.start(time.Date(2021, 10, 18, 12, 0, 0, 0, c.loc), c.loc)
-	for _, ext := range c.exts {
-		for index := range 2 {
-			plain := filepath.Base(c.archiveFile(base, p, index))
-			a, ok := c.parseArchive(base, plain)
-			z, zok := c.parseArchive(base, plain+ext)
-			_, tok := c.parseArchive(base, plain+ext+".tmp")
-			if ok && zok && !tok && !a.compressed && z.compressed && a.index == index && z.index == index &&
-				a.period.Equal(p) && z.period.Equal(p) && !strings.HasSuffix(plain, tmpSuffix) {
-				continue
-			}
-			if c.keepExt {
-				return fmt.Errorf("slogrotate: WithKeepExtension: the extension of %s makes the names of its archives ambiguous (%q, %q)", base, plain, plain+ext)
-			}
-			if ext == ".gz" {
-				return fmt.Errorf("slogrotate: WithArchiveLayout(%q): the layout makes the names of plain and gzipped archives ambiguous (%q)", c.layout, plain+ext)
-			}
-			return fmt.Errorf("slogrotate: WithCompressor(%s): the extension %q makes the names of plain and compressed archives ambiguous under the archive layout %q (%q)",
-				compressorName(c.compressor), ext, c.layout, plain+ext)
-		}
-	}
-	return nil
-}
-
-// compressible returns the archives the compression pass may compress:
-// all of them but, with WithKeepUncompressed(n), the newest n (sorting
-// archives to find them).
-func (c *config) compressible(archives []archiveName) []archiveName {
-	if c.keepPlain == 0 {
-		return archives
-	}
-	slices.SortFunc(archives, newestFirst)
-	kept := 0
-	for i, a := range archives {
-		if i == 0 || !sameArchive(archives[i-1], a) {
-			kept++
-		}
-		if kept > c.keepPlain {
-			return archives[i:]
-		}
-	}
-	return nil
 }
 
 var (
@@ -337,7 +247,7 @@ func (j *janitor) publish(src, tmp, dst string) error {
 	})
 	if !locked {
 		// The next sweep removes the source beside its compressed form.
-		return fmt.Errorf("slogrotate: compress %s: remove source: %w; trying again later", src, ErrLockBusy)
+		return fmt.Errorf("%w: compress %s: the source is removed later", ErrLockBusy, src)
 	}
 	return err
 }

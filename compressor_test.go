@@ -17,19 +17,6 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// fastGzip is a compressor as a user would plug one in, other than the
-// built-in: gzip at level 1 under the extension ".fgz". The main module
-// cannot depend on zstd (examples/zstd does), so the plumbing of
-// WithCompressor is tested with this one: every place that must not assume
-// ".gz" sees another extension.
-type fastGzip struct{}
-
-func (fastGzip) Extension() string { return ".fgz" }
-
-func (fastGzip) NewWriter(w io.Writer) (io.WriteCloser, error) {
-	return gzip.NewWriterLevel(w, gzip.BestSpeed)
-}
-
 // fastGzipDecoders lets logcheck read fastGzip's archives.
 var fastGzipDecoders = logcheck.Decoders{".fgz": logcheck.Gunzip, ".gz": logcheck.Gunzip}
 

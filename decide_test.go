@@ -162,11 +162,11 @@ func TestDecide(t *testing.T) {
 func TestPlanAfterArchive(t *testing.T) {
 	d18, d19 := time.Date(2021, 10, 18, 0, 0, 0, 0, time.UTC), time.Date(2021, 10, 19, 0, 0, 0, 0, time.UTC)
 	stale := plan{act: archiveLive, archived: d18, from: 2, period: d19}
-	assert.Equal(t, plan{act: adopt, archived: d18, from: 2, period: d19, next: 0}, stale.afterArchive(3))
-	assert.Equal(t, plan{act: adopt, archived: d18, from: 2, period: d19, next: 0}, stale.afterMove())
+	assert.Equal(t, plan{act: adopt, archived: d18, from: 2, period: d19, next: 0}, stale.reopened(4))
+	assert.Equal(t, plan{act: adopt, archived: d18, from: 2, period: d19, next: 0}, stale.reopened(stale.from))
 	sized := plan{act: archiveLive, archived: d19, from: 2, period: d19}
-	assert.Equal(t, plan{act: adopt, archived: d19, from: 2, period: d19, next: 4}, sized.afterArchive(3))
-	assert.Equal(t, plan{act: adopt, archived: d19, from: 2, period: d19, next: 2}, sized.afterMove())
+	assert.Equal(t, plan{act: adopt, archived: d19, from: 2, period: d19, next: 4}, sized.reopened(4))
+	assert.Equal(t, plan{act: adopt, archived: d19, from: 2, period: d19, next: 2}, sized.reopened(sized.from))
 }
 
 // A process that archived with link(2) and unlink(2) (the rename of

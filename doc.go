@@ -20,6 +20,4 @@
 //     only reopens, and an archive name that is taken is never reused. A
 //     process that finds the rotation done in that state, read without
 //     the lock, opens the new file without taking the lock at all.
-//
-// The protocol is in rollover.go, top to bottom.
 package slogrotate

@@ -2,10 +2,13 @@ package slogrotate
 
 import "errors"
 
+// errors.go holds the package's error values.
+
 // The errors a caller may want to tell apart, in what a Writer method
 // returns or in what the error handler receives (see [WithErrorHandler]).
-// Those a rollover or a write meets are wrapped with the path and the
-// operation: test for them with [errors.Is].
+// Every error of the package starts with "slogrotate: ", once. Those a
+// rollover or a write meets carry the path and the operation after the
+// sentinel's text: test for them with [errors.Is].
 var (
 	// ErrRecordTooLarge is returned for a write longer than [MaxRecordSize].
 	ErrRecordTooLarge = errors.New("slogrotate: record larger than MaxRecordSize")
@@ -20,17 +23,17 @@ var (
 	// writes on to the file it has and tries again shortly; it is
 	// transient, and a handler that filters errors may count it rather
 	// than raise an alarm.
-	ErrLockBusy = errors.New("lock held by another process")
+	ErrLockBusy = errors.New("slogrotate: lock held by another process")
 
 	// ErrFileMoved reports that another program (logrotate, an operator)
 	// moved the live file away while a rollover was archiving it. The
 	// writer leaves that file alone and writes to whatever is at the path.
-	ErrFileMoved = errors.New("the file was moved away by another program during the rollover")
+	ErrFileMoved = errors.New("slogrotate: the file was moved away by another program during the rollover")
 
 	// ErrBadState reports that the lock file held something other than the
 	// state a Writer writes (torn by a crash, or written by someone else).
 	// The rollover decides from the files alone and replaces the state.
-	ErrBadState = errors.New("unreadable shared state")
+	ErrBadState = errors.New("slogrotate: unreadable shared state")
 
 	// ErrInvalidOption is matched by the errors of Open that a bad option
 	// value causes (each names the option or the schedule it is about), so

@@ -24,25 +24,6 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// mountTmpfs mounts a tmpfs with the given options (size=..., nr_inodes=...)
-// on a new temporary directory, or skips the test saying why it cannot.
-func mountTmpfs(t *testing.T, opts string) string {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root to mount a small tmpfs that the test can fill")
-	}
-	dir := tempDir(t)
-	if err := syscall.Mount("tmpfs", dir, "tmpfs", 0, opts); err != nil {
-		t.Skipf("cannot mount a tmpfs here (%v): the sandbox does not allow mount(2)", err)
-	}
-	t.Cleanup(func() {
-		if err := syscall.Unmount(dir, syscall.MNT_DETACH); err != nil {
-			t.Errorf("unmount %s: %v", dir, err)
-		}
-	})
-	return dir
-}
-
 // ballast fills a file system by appending to one file until it refuses
 // even a single byte, and gives the space back on demand.
 type ballast struct {

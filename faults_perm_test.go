@@ -95,7 +95,7 @@ func TestPermissionsTakenAway(t *testing.T) {
 	})
 
 	// C: the lock file cannot be opened: no rollover can be arbitrated.
-	lock := path + ".lock"
+	lock := lockPathOf(path)
 	require.NoError(t, os.Chmod(lock, 0))
 	p.waitErrs(t, 3*time.Second, "lock", "permission denied")
 	time.Sleep(1500 * time.Millisecond)

@@ -6,6 +6,8 @@ import (
 	"log/slog"
 )
 
+// handler.go holds the slog.Handler over a Writer.
+
 // Handler is a [slog.Handler] that writes to a rotating [Writer]. It adds
 // one thing to the handler it wraps: over a buffered Writer (see
 // [WithBuffer]) it writes the buffer out right after each record at or

@@ -16,6 +16,7 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -84,47 +85,71 @@ func childConf(conf any) {
 
 // childOptions turns a child's option string ("every=1s,locktimeout=2s")
 // into options; the location is always UTC, and without every the
-// schedule is Daily.
+// schedule is Daily. An unknown key or a value that does not parse adds an
+// option that makes Open fail, naming it, so that a typo never silently
+// tests the defaults.
 func childOptions(spec string) []Option {
 	opts := []Option{WithLocation(time.UTC)}
-	for _, kv := range strings.Split(spec, ",") {
-		k, v, _ := strings.Cut(kv, "=")
-		d, _ := time.ParseDuration(v)
-		switch k {
-		case "every":
-			opts = append(opts, WithSchedule(Every(d)))
-		case "locktimeout":
-			opts = append(opts, WithLockTimeout(d))
-		case "reopen":
-			opts = append(opts, WithReopenCheck(d))
-		case "maxsize":
-			n, _ := strconv.ParseInt(v, 10, 64)
-			opts = append(opts, WithMaxSize(n))
-		case "maxbackups":
-			n, _ := strconv.Atoi(v)
-			opts = append(opts, WithMaxBackups(n))
-		case "compress":
-			opts = append(opts, WithCompress())
-		case "compressor": // the test compressor of compressor_test.go
-			opts = append(opts, WithCompressor(fastGzip{}))
-		case "keepuncompressed":
-			n, _ := strconv.Atoi(v)
-			opts = append(opts, WithKeepUncompressed(n))
-		case "maxtotal":
-			n, _ := strconv.ParseInt(v, 10, 64)
-			opts = append(opts, WithMaxTotalSize(n))
-		case "archivedir":
-			opts = append(opts, WithArchiveDir(v))
-		case "keepext":
-			opts = append(opts, WithKeepExtension())
-		case "lockfile":
-			opts = append(opts, WithLockFile(v))
-		case "buffer":
-			n, _ := strconv.Atoi(v)
-			opts = append(opts, WithBuffer(n), WithFlushInterval(50*time.Millisecond))
+	for kv := range strings.SplitSeq(spec, ",") {
+		if kv == "" {
+			continue
 		}
+		k, v, _ := strings.Cut(kv, "=")
+		o, err := childOption(k, v)
+		if err != nil {
+			o = []Option{func(c *config) { c.fail("childOptions(%q): %s: %v", spec, kv, err) }}
+		}
+		opts = append(opts, o...)
 	}
 	return opts
+}
+
+// TestChildOptionsRejectsTypos: a misspelt key or a bad value makes Open
+// fail rather than run a child with the defaults.
+func TestChildOptionsRejectsTypos(t *testing.T) {
+	for _, spec := range []string{"evry=1s", "every=1", "maxsize=1k", "locktimeout=2s,compres=1"} {
+		_, err := Open(filepath.Join(t.TempDir(), "error.log"), childOptions(spec)...)
+		require.ErrorIs(t, err, ErrInvalidOption, spec)
+		require.ErrorContains(t, err, spec)
+	}
+	w, err := Open(filepath.Join(t.TempDir(), "error.log"), childOptions("every=1s,maxsize=100,compress=1")...)
+	require.NoError(t, err)
+	require.NoError(t, w.Close())
+}
+
+// childOption is the option of one key of childOptions' string.
+func childOption(k, v string) ([]Option, error) {
+	d, derr := time.ParseDuration(v)
+	n, nerr := strconv.ParseInt(v, 10, 64)
+	switch k {
+	case "every":
+		return []Option{WithSchedule(Every(d))}, derr
+	case "locktimeout":
+		return []Option{WithLockTimeout(d)}, derr
+	case "reopen":
+		return []Option{WithReopenCheck(d)}, derr
+	case "maxsize":
+		return []Option{WithMaxSize(n)}, nerr
+	case "maxbackups":
+		return []Option{WithMaxBackups(int(n))}, nerr
+	case "compress":
+		return []Option{WithCompress()}, nil
+	case "compressor": // the test compressor fastGzip
+		return []Option{WithCompressor(fastGzip{})}, nil
+	case "keepuncompressed":
+		return []Option{WithKeepUncompressed(int(n))}, nerr
+	case "maxtotal":
+		return []Option{WithMaxTotalSize(n)}, nerr
+	case "archivedir":
+		return []Option{WithArchiveDir(v)}, nil
+	case "keepext":
+		return []Option{WithKeepExtension()}, nil
+	case "lockfile":
+		return []Option{WithLockFile(v)}, nil
+	case "buffer":
+		return []Option{WithBuffer(int(n)), WithFlushInterval(50 * time.Millisecond)}, nerr
+	}
+	return nil, errors.New("unknown key")
 }
 
 // copyFile copies a file, such as the test binary for a child that runs
@@ -224,7 +249,7 @@ func files(t *testing.T, dir string) map[string]string {
 	require.NoError(t, err)
 	out := map[string]string{}
 	for _, e := range entries {
-		if strings.HasSuffix(e.Name(), ".lock") {
+		if isLockFile(e.Name()) {
 			continue
 		}
 		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
@@ -291,7 +316,7 @@ func archiveNames(t *testing.T, path string) map[string]bool {
 	base := filepath.Base(path)
 	names := map[string]bool{}
 	for _, e := range entries {
-		if n := e.Name(); strings.HasPrefix(n, base+".") && !strings.HasSuffix(n, ".lock") {
+		if n := e.Name(); strings.HasPrefix(n, base+".") && !isLockFile(n) {
 			names[n] = true
 		}
 	}
@@ -377,7 +402,7 @@ func finalSweep(t *testing.T, path string, done func([]archiveName) bool, opts .
 		if time.Now().After(deadline) {
 			t.Fatalf("the janitor did not finish: archives %v", names(ours))
 		}
-		w.jan.notify("")
+		w.janitor.notify("")
 		time.Sleep(50 * time.Millisecond)
 	}
 }
@@ -708,3 +733,205 @@ func checkParses(t *testing.T, c *config, base string, want map[string]*archiveN
 		}
 	}
 }
+
+func parseAll(c *config, list ...string) []archiveName {
+	var as []archiveName
+	for _, n := range list {
+		if a, ok := c.parseArchive("error.log", n); ok {
+			as = append(as, a)
+		}
+	}
+	return as
+}
+
+// fastGzip is a compressor as a user would plug one in, other than the
+// built-in: gzip at level 1 under the extension ".fgz". The main module
+// cannot depend on zstd (examples/zstd does), so the plumbing of
+// WithCompressor is tested with this one: every place that must not assume
+// ".gz" sees another extension.
+type fastGzip struct{}
+
+func (fastGzip) Extension() string { return ".fgz" }
+
+func (fastGzip) NewWriter(w io.Writer) (io.WriteCloser, error) {
+	return gzip.NewWriterLevel(w, gzip.BestSpeed)
+}
+
+// sweepJanitor is a janitor of dir/error.log without its goroutine, for
+// tests that call sweep themselves.
+func sweepJanitor(tb testing.TB, dir string, opts ...Option) *janitor {
+	tb.Helper()
+	c := defaultConfig()
+	c.loc = time.UTC
+	c.onError = func(err error) { tb.Errorf("unexpected error: %v", err) }
+	for _, o := range opts {
+		o(&c)
+	}
+	path := filepath.Join(dir, "error.log")
+	require.NoError(tb, c.check(path))
+	roll, err := openLock(c.lockPath, c.mode)
+	require.NoError(tb, err)
+	j := &janitor{path: path, cfg: &c, maintPath: c.maintPath, rolloverLock: roll, stop: make(chan struct{})}
+	tb.Cleanup(func() {
+		if j.maint != nil {
+			j.maint.release()
+		}
+		roll.release()
+	})
+	return j
+}
+
+// childSpec describes one child writer.
+type childSpec struct {
+	id int
+	// plan lists the windows, in milliseconds after the common start, in
+	// which the child writes; it opens its writer at the start of the first
+	// and exits after the last.
+	plan [][2]int
+	// hang, if set, makes the child stop at that stage of its first
+	// rollover ("locked" or "renamed") or compression ("compressing"),
+	// print HOLDING, and wait to be killed.
+	hang string
+	// killAt, if positive, is when the parent kills the child with SIGKILL.
+	killAt time.Duration
+	opts   string // extra options, see childOptions
+}
+
+// The multi-process tests' child role "writer" is told what to do by a
+// planConf and reports on standard output: "HOLDING" when it stops inside
+// a rollover on purpose, "DONE n" when it has written n records and closed
+// its writer.
+func init() { children["writer"] = runChild }
+
+// planConf is a childSpec as the child gets it.
+type planConf struct {
+	Path  string
+	ID    int
+	Start time.Time
+	Plan  [][2]int
+	Hang  string
+	Opts  string
+}
+
+func runChild() int {
+	var c planConf
+	childConf(&c)
+	id, start, plan := c.ID, c.Start, c.Plan
+	if hang := stage(c.Hang); hang != "" {
+		testHook = func(s stage) {
+			if s == hang {
+				fmt.Println("HOLDING")
+				select {} // until the parent's SIGKILL
+			}
+		}
+	}
+	at := func(ms int) time.Time { return start.Add(time.Duration(ms) * time.Millisecond) }
+	time.Sleep(time.Until(at(plan[0][0])))
+
+	// The writer's clock returns the instant stamped into the record being
+	// written, so that the file a record lands in can be checked against
+	// the time the writer used to choose it.
+	var now atomic.Int64 // read by the writer's background goroutine too
+	clock := func() time.Time { return time.Unix(0, now.Load()) }
+	opts := append(childOptions(c.Opts), WithClock(clock))
+	now.Store(time.Now().UnixNano())
+	w, err := Open(c.Path, opts...)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "child:", err)
+		return 2
+	}
+	log := slog.New(NewJSONHandler(w, nil))
+	pad := strings.Repeat("x", 60)
+	big := strings.Repeat("y", 64<<10)
+	seq := 0
+	for _, win := range plan {
+		time.Sleep(time.Until(at(win[0])))
+		for end := at(win[1]); time.Now().Before(end); seq++ {
+			body := pad
+			if seq%250 == 7 {
+				body = big // large records must stay whole too
+			}
+			now.Store(time.Now().UnixNano())
+			log.LogAttrs(context.Background(), slog.LevelInfo, "record",
+				slog.Int("w", id), slog.Int("seq", seq), slog.Time("wt", clock()), slog.String("pad", body))
+			time.Sleep(2 * time.Millisecond)
+		}
+	}
+	if err := w.Close(); err != nil {
+		fmt.Fprintln(os.Stderr, "child:", err)
+		return 2
+	}
+	fmt.Println("DONE", seq)
+	return 0
+}
+
+// runChildren starts every child at once, kills those with killAt or a
+// hang when due, and returns how many records each reported (-1 if killed).
+func runChildren(t *testing.T, path string, start time.Time, specs []childSpec) map[int]int {
+	t.Helper()
+	var (
+		mu   sync.Mutex
+		want = map[int]int{}
+		wg   sync.WaitGroup
+	)
+	for _, c := range specs {
+		cmd := childCommand(t, "", "writer", planConf{Path: path, ID: c.id, Start: start, Plan: c.plan, Hang: c.hang, Opts: c.opts})
+		cmd.Stderr = os.Stderr
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		if c.killAt > 0 {
+			timer := time.AfterFunc(time.Until(start.Add(c.killAt)), func() { cmd.Process.Kill() })
+			defer timer.Stop()
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			n, killed := -1, false
+			sc := bufio.NewScanner(out)
+			for sc.Scan() {
+				line := sc.Text()
+				switch {
+				case line == "HOLDING":
+					cmd.Process.Kill()
+					killed = true
+				case strings.HasPrefix(line, "DONE "):
+					n, _ = strconv.Atoi(strings.TrimPrefix(line, "DONE "))
+				}
+			}
+			err := cmd.Wait()
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case c.hang != "" && !killed:
+				t.Errorf("child %d never reached rollover stage %q", c.id, c.hang)
+			case c.hang == "" && c.killAt == 0 && (err != nil || n < 0):
+				t.Errorf("child %d failed: %v", c.id, err)
+			}
+			if c.hang != "" || c.killAt > 0 && err != nil {
+				n = -1 // killed: its records must be 0..k with no hole
+			}
+			want[c.id] = n
+		}()
+	}
+	wg.Wait()
+	return want
+}
+
+// lockPathOf and maintPathOf are the default lock files of the log at path.
+func lockPathOf(path string) string {
+	lock, _ := lockPaths(path)
+	return lock
+}
+
+func maintPathOf(path string) string {
+	_, maint := lockPaths(path)
+	return maint
+}
+
+// isLockFile reports whether the base name name is a lock file.
+var isLockFile = logcheck.IsLockFile

@@ -156,7 +156,7 @@ func TestIdleProcessesRotateOnTime(t *testing.T) {
 	assert.Empty(t, live, "the live file after the rotation")
 }
 
-// With WithIdleRotation(false), the file waits for the first write after
+// With WithoutIdleRotation, the file waits for the first write after
 // the boundary.
 func TestIdleRotationOff(t *testing.T) {
 	if testing.Short() {
@@ -164,7 +164,7 @@ func TestIdleRotationOff(t *testing.T) {
 	}
 	dir := tempDir(t)
 	path := filepath.Join(dir, "error.log")
-	w, err := Open(path, WithLocation(time.UTC), WithSchedule(Every(time.Second)), WithIdleRotation(false))
+	w, err := Open(path, WithLocation(time.UTC), WithSchedule(Every(time.Second)), WithoutIdleRotation())
 	require.NoError(t, err)
 	defer w.Close()
 	writeLine(t, w, "a")

@@ -158,7 +158,7 @@ func logFiles(t *testing.T, path string) []string {
 	base := filepath.Base(path)
 	var names []string
 	for _, e := range entries {
-		if n := e.Name(); n == base || strings.HasPrefix(n, base+".") && n != base+".lock" {
+		if n := e.Name(); n == base || strings.HasPrefix(n, base+".") && !isLockFile(n) {
 			names = append(names, filepath.Join(filepath.Dir(path), n))
 		}
 	}
@@ -297,7 +297,7 @@ func logrotateBinary(t *testing.T) string {
 }
 
 // TestLogrotate runs Debian's logrotate, with the `create` configuration
-// docs/integration.md recommends, against the live file six times while
+// docs/operations.md recommends, against the live file six times while
 // four processes write and the library itself rolls over every second.
 // Nothing may be lost, duplicated or torn; no record may go to a file
 // logrotate moved later than the reopen-check interval after the move;
@@ -455,7 +455,7 @@ func TestLogrotate(t *testing.T) {
 	}
 	for _, e := range entries {
 		n := e.Name()
-		if n == "error.log.lock" {
+		if isLockFile(n) {
 			continue
 		}
 		switch _, kind := classify(n, sched.Layout()); kind {
@@ -488,7 +488,7 @@ func TestLogrotate(t *testing.T) {
 const boundaryWindow = 100 * time.Millisecond
 
 // logrotateConf is the configuration the test runs, the one
-// docs/integration.md recommends, for one log file.
+// docs/operations.md recommends, for one log file.
 func logrotateConf(path string) string {
 	return path + ` {
     rotate 1000

@@ -1,128 +1,19 @@
 package slogrotate
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/gofrs/flock"
 )
 
-// expired picks, from the archives in dir, those that retention by count
-// and age deletes (overTotal adds those over WithMaxTotalSize): all but the
-// newest maxBackups, and those whose period ended more than maxAge before
-// now. An archive present both plain and compressed (a
-// compression cut short) counts once, and both files go together.
-func (c *config) expired(archives []archiveName, now time.Time) []archiveName {
-	if c.maxBackups == 0 && c.maxAge == 0 {
-		return nil
-	}
-	var out []archiveName
-	if c.maxBackups == 0 || len(archives) <= c.maxBackups {
-		// Not over the count even if no archive is there twice: age alone
-		// decides, archive by archive, and the sweep after every rollover
-		// need not sort thousands of archives to find that out.
-		if c.maxAge > 0 {
-			for _, a := range archives {
-				if c.tooOld(a, now) {
-					out = append(out, a)
-				}
-			}
-		}
-		return out
-	}
-	slices.SortFunc(archives, newestFirst)
-	kept := 0
-	for i, a := range archives {
-		if i == 0 || !sameArchive(archives[i-1], a) {
-			kept++
-		}
-		if kept > c.maxBackups || c.maxAge > 0 && c.tooOld(a, now) {
-			out = append(out, a)
-		}
-	}
-	return out
-}
-
-// newestFirst orders archives by period and index, the newest first, and
-// an archive there twice (a compression cut short) compressed first.
-func newestFirst(a, b archiveName) int {
-	if d := b.period.Compare(a.period); d != 0 {
-		return d
-	}
-	if a.index != b.index {
-		return b.index - a.index
-	}
-	switch {
-	case a.compressed == b.compressed:
-		return 0
-	case a.compressed:
-		return -1
-	}
-	return 1
-}
-
-// sameArchive reports whether a and b are one archive, plain and
-// compressed.
-func sameArchive(a, b archiveName) bool {
-	return a.period.Equal(b.period) && a.index == b.index
-}
-
-// overTotal picks, from the archives that expired leaves, the oldest (by
-// period and index) until the others total at most maxTotal bytes, and
-// returns them oldest first. gone is what expired picked; size gives each
-// archive's size, by name, and has no entry for what is not a regular file
-// (never deleted, and so never waited for).
-func (c *config) overTotal(archives, gone []archiveName, size map[string]int64) []archiveName {
-	if c.maxTotal == 0 {
-		return nil
-	}
-	var total int64
-	for _, a := range archives {
-		total += size[a.name]
-	}
-	for _, a := range gone {
-		total -= size[a.name]
-	}
-	if total <= c.maxTotal {
-		return nil
-	}
-	picked := make(map[string]bool, len(gone))
-	for _, a := range gone {
-		picked[a.name] = true
-	}
-	slices.SortFunc(archives, func(a, b archiveName) int { return newestFirst(b, a) })
-	var out []archiveName
-	for i, a := range archives {
-		// An archive there twice goes as a whole: the second file of the
-		// pair is taken even once the total is reached.
-		if total <= c.maxTotal && (i == 0 || !sameArchive(archives[i-1], a)) {
-			break
-		}
-		if _, ok := size[a.name]; ok && !picked[a.name] {
-			out = append(out, a)
-			total -= size[a.name]
-		}
-	}
-	return out
-}
-
-// tooOld reports whether a's period ended more than maxAge before now.
-func (c *config) tooOld(a archiveName, now time.Time) bool {
-	end := a.end
-	if end.IsZero() { // not made by parseArchive
-		end = c.schedule.next(a.period, c.loc)
-	}
-	return now.Sub(end) > c.maxAge
-}
+// janitor.go holds the janitor: its goroutine, the listing of the archive
+// directory and the sweep that removes and compresses archives.
 
 // The janitor does the work a rollover leaves behind, off the write path:
 // deleting archives beyond the retention limits, compressing archives, and
@@ -130,13 +21,12 @@ func (c *config) tooOld(a archiveName, now time.Time) bool {
 //
 // It runs on a goroutine of each Writer that needs it, woken after each
 // rollover the Writer makes, at Open, and when an archive it is waiting for
-// becomes ripe. A sweep holds the maintenance lock (the lock file's path
-// with ".maint.lock" for ".lock"), a second advisory lock, so that exactly one process
+// becomes ripe. A sweep holds the maintenance lock (see lockPaths and
+// maintLockPath), a second advisory lock, so that exactly one process
 // sweeps at a time while writers never wait for it: the rollover lock is
-// not held while the directory is listed or a file compressed. (The issue
-// that asked for retention asked for it under the rollover lock; listing a
-// directory of thousands of archives there would stall every writer that
-// crosses the boundary.)
+// not held while the directory is listed or a file compressed: listing a
+// directory of thousands of archives under it would stall every writer
+// that crosses the boundary.
 //
 // When is an archive ripe for compression? A writer appends to a file
 // after it has been renamed only until it next looks at the path: at its
@@ -162,11 +52,13 @@ func (c *config) tooOld(a archiveName, now time.Time) bool {
 type janitor struct {
 	path string
 	cfg  *config
-	lock *flock.Flock
-	// roll is the rollover lock, taken (through a handle of its own) around
-	// the two steps that free or take an archive name behind a rollover's
-	// back: renaming a compressed file into place and removing its source.
-	roll *flock.Flock
+	// maint is the maintenance lock (nil until its file could be opened).
+	maint     *lockFile
+	maintPath string
+	// rolloverLock is the rollover lock, the Writer's, taken around the step that
+	// frees an archive name behind a rollover's back: removing a
+	// compressed archive's source.
+	rolloverLock *lockFile
 
 	wake chan struct{}
 	stop chan struct{}
@@ -215,28 +107,37 @@ const tmpSuffix = ".tmp"
 // listBatch is how many names a listing reads at a time.
 const listBatch = 1024
 
-func newJanitor(path string, cfg *config) *janitor {
-	lockPath := strings.TrimSuffix(cfg.lockPath, ".lock") + ".maint.lock"
-	// Create it with the log's mode, whatever the umask, so that every
-	// process that may write the log may also sweep.
-	if f, err := openLockFile(lockPath); err == nil {
-		setMode(f, cfg.mode)
-		f.Close()
-	} else {
-		cfg.onError(fmt.Errorf("slogrotate: maintenance lock: %w", explainOpenError(err)))
-	}
+func newJanitor(path string, cfg *config, rolloverLock *lockFile) *janitor {
 	j := &janitor{
-		path: path,
-		cfg:  cfg,
-		lock: flock.New(lockPath, flock.SetFlag(lockFileFlag), flock.SetPermissions(cfg.mode)),
-		roll: flock.New(cfg.lockPath, flock.SetFlag(lockFileFlag), flock.SetPermissions(cfg.mode)),
-		wake: make(chan struct{}, 1),
-		stop: make(chan struct{}),
-		done: make(chan struct{}),
+		path:         path,
+		cfg:          cfg,
+		maintPath:    cfg.maintPath,
+		rolloverLock: rolloverLock,
+		wake:         make(chan struct{}, 1),
+		stop:         make(chan struct{}),
+		done:         make(chan struct{}),
 	}
+	// Created now, with the log's mode, so that every process that may
+	// write the log may also sweep.
+	j.openMaint()
 	go j.run()
 	j.notify("")
 	return j
+}
+
+// openMaint opens the maintenance lock file if it is not open yet, and
+// reports whether it is.
+func (j *janitor) openMaint() bool {
+	if j.maint != nil {
+		return true
+	}
+	l, err := openLock(j.maintPath, j.cfg.mode)
+	if err != nil {
+		j.cfg.onError(fmt.Errorf("slogrotate: maintenance lock: %w", err))
+		return false
+	}
+	j.maint = l
+	return true
 }
 
 // grace is how long an archive must have been left alone before it is
@@ -269,6 +170,19 @@ func (j *janitor) notify(archive string) {
 func (j *janitor) close() {
 	close(j.stop)
 	<-j.done
+	if j.maint != nil {
+		j.maint.release()
+	}
+}
+
+// stopped reports whether close was called.
+func (j *janitor) stopped() bool {
+	select {
+	case <-j.stop:
+		return true
+	default:
+		return false
+	}
 }
 
 func (j *janitor) run() {
@@ -294,7 +208,7 @@ func (j *janitor) sweep() time.Duration {
 	if ok, again := j.tryLock(); !ok {
 		return again
 	}
-	defer j.lock.Unlock()
+	defer j.maint.unlock()
 
 	j.awaitRollover()
 	count, err := j.listClean()
@@ -302,7 +216,7 @@ func (j *janitor) sweep() time.Duration {
 		j.cfg.onError(err)
 		return retryDelay
 	}
-	r := &round{j: j, grace: j.grace()}
+	r := &ripeness{j: j, grace: j.grace()}
 	j.removeEmpty(r)
 	archives := j.retain(r, count)
 	if j.cfg.compress {
@@ -318,17 +232,20 @@ func (j *janitor) sweep() time.Duration {
 // tryLock takes the maintenance lock without waiting. If it cannot, it
 // reports when to try again.
 func (j *janitor) tryLock() (ok bool, again time.Duration) {
-	ok, err := j.lock.TryLock()
-	if err != nil {
-		j.cfg.onError(fmt.Errorf("slogrotate: lock %s: %w", j.lock.Path(), err))
+	if !j.openMaint() {
 		return false, retryDelay
 	}
-	if !ok {
+	ok, err := j.maint.lock(0, nil)
+	switch {
+	case errors.Is(err, ErrLockBusy):
 		// Another process is sweeping; what it does not cover (an archive
 		// made after it listed the directory) is looked at next time.
 		return false, j.grace()
+	case err != nil:
+		j.cfg.onError(err)
+		return false, retryDelay
 	}
-	return true, 0
+	return ok, 0
 }
 
 // dir is the directory the janitor lists: where the archives are.
@@ -355,17 +272,17 @@ func (j *janitor) listClean() (archives int, err error) {
 	return count, nil
 }
 
-// A round is what one sweep knows of time: the grace period, and when to
+// A ripeness is what one sweep knows of time: the grace period, and when to
 // look again for the archives it had to leave alone because they were too
 // fresh.
-type round struct {
+type ripeness struct {
 	j     *janitor
 	grace time.Duration
 	again time.Duration // 0: only when woken
 }
 
 // later asks for another sweep after wait, if none is due sooner.
-func (r *round) later(wait time.Duration) {
+func (r *ripeness) later(wait time.Duration) {
 	if r.again == 0 || wait < r.again {
 		r.again = wait
 	}
@@ -374,7 +291,7 @@ func (r *round) later(wait time.Duration) {
 // ripe reports whether the archive name (a path) is complete: no writer can
 // append to it any more (see the janitor's comment). If it is not, ripe
 // asks for a sweep once it will be.
-func (r *round) ripe(name string) bool {
+func (r *ripeness) ripe(name string) bool {
 	seen, ok := r.j.names[filepath.Base(name)]
 	if !ok {
 		// Made since the listing, or missed by it (an archive for
@@ -400,7 +317,7 @@ func (r *round) ripe(name string) bool {
 // retain deletes the archives that retention no longer keeps, once they
 // are ripe, and returns the listing's archives for the compression pass
 // (nil if neither retention nor compression needs them).
-func (j *janitor) retain(r *round, count int) []archiveName {
+func (j *janitor) retain(r *ripeness, count int) []archiveName {
 	// Retention by count alone needs the archives only when there are too
 	// many, which most sweeps do not find: then there is nothing to sort.
 	var archives []archiveName
@@ -419,7 +336,7 @@ func (j *janitor) retain(r *round, count int) []archiveName {
 // may still take a late write, and goes at a later sweep. With inOrder it
 // stops at the first that is not ripe. What is removed leaves names, so
 // that compression skips it.
-func (j *janitor) removeRipe(r *round, list []archiveName, inOrder bool) {
+func (j *janitor) removeRipe(r *ripeness, list []archiveName, inOrder bool) {
 	dir := j.dir()
 	for _, a := range list {
 		name := filepath.Join(dir, a.name)
@@ -457,7 +374,7 @@ func (j *janitor) sizes(archives []archiveName) map[string]int64 {
 
 // compressAll compresses the ripe archives among archives and reports each
 // to OnRotate. It reports false if the janitor was stopped meanwhile.
-func (j *janitor) compressAll(r *round, archives []archiveName) bool {
+func (j *janitor) compressAll(r *ripeness, archives []archiveName) bool {
 	dir := j.dir()
 	for _, a := range j.cfg.compressible(archives) {
 		if _, ok := j.names[a.name]; a.compressed || !ok {
@@ -533,7 +450,7 @@ func (j *janitor) removeCompressedSource(src string) {
 // archives first listed in the last minute are looked at: that is when
 // they are made and ripen, and a sweep of thousands of old archives then
 // costs no stat each.
-func (j *janitor) removeEmpty(r *round) {
+func (j *janitor) removeEmpty(r *ripeness) {
 	if j.cfg.bufSize == 0 {
 		return
 	}
@@ -553,7 +470,7 @@ func (j *janitor) removeEmpty(r *round) {
 
 // reportPending calls OnRotate, without compression, for the archives this
 // process made that are now ripe; the others wait for a later sweep.
-func (j *janitor) reportPending(r *round) {
+func (j *janitor) reportPending(r *ripeness) {
 	j.mu.Lock()
 	pending := j.pending
 	j.pending = nil
@@ -675,32 +592,19 @@ func (j *janitor) remove(name string) bool {
 // directory against the file's creation, and competes for the CPU), with
 // thousands of archives to several times its usual length.
 func (j *janitor) awaitRollover() {
-	for range 100 {
-		ok, err := j.roll.TryLock()
-		if ok {
-			j.roll.Unlock()
-		}
-		if ok || err != nil {
-			return
-		}
-		select {
-		case <-j.stop:
-			return
-		case <-time.After(time.Millisecond):
-		}
+	if ok, _ := j.rolloverLock.lock(100*time.Millisecond, j.stopped); ok {
+		j.rolloverLock.unlock()
 	}
 }
 
 // underRolloverLock runs f holding the rollover lock, waiting at most a
 // second for it, and reports whether it ran f.
 func (j *janitor) underRolloverLock(f func()) bool {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-	defer cancel()
-	ok, err := j.roll.TryLockContext(ctx, time.Millisecond)
+	ok, err := j.rolloverLock.lock(time.Second, j.stopped)
 	if err != nil || !ok {
 		return false
 	}
-	defer j.roll.Unlock()
+	defer j.rolloverLock.unlock()
 	f()
 	return true
 }

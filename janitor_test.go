@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gofrs/flock"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -63,7 +62,7 @@ func TestCompression(t *testing.T) {
 		left = append(left, e.Name())
 	}
 	assert.ElementsMatch(t, []string{
-		"error.log", "error.log.lock", "error.log.maint.lock",
+		"error.log", ".error.lock-log", ".error.maint-lock-log",
 		"error.log.2021-10-14.gz", "error.log.2021-10-15.gz", "error.log.2021-10-18.gz",
 	}, left)
 	assert.Equal(t, "fourteen\n", gunzip(t, path+".2021-10-14.gz"))
@@ -78,8 +77,10 @@ func TestCompressionSeesLateAppend(t *testing.T) {
 	src := filepath.Join(dir, "error.log.2021-10-18")
 	require.NoError(t, os.WriteFile(src, bytes.Repeat([]byte("x"), 1<<20), 0o644))
 	cfg := testConfig(t, WithCompress())
-	j := &janitor{path: filepath.Join(dir, "error.log"), cfg: cfg, stop: make(chan struct{}),
-		roll: flock.New(filepath.Join(dir, "error.log.lock"))}
+	roll, err := openLock(filepath.Join(dir, filepath.Base(cfg.lockPath)), cfg.mode)
+	require.NoError(t, err)
+	defer roll.release()
+	j := &janitor{path: filepath.Join(dir, "error.log"), cfg: cfg, stop: make(chan struct{}), rolloverLock: roll}
 	testHook = func(s stage) {
 		if s == stageCompressed {
 			f, err := os.OpenFile(src, os.O_WRONLY|os.O_APPEND, 0)
@@ -89,7 +90,7 @@ func TestCompressionSeesLateAppend(t *testing.T) {
 		}
 	}
 	defer func() { testHook = nil }()
-	_, err := j.compress(src)
+	_, err = j.compress(src)
 	require.ErrorIs(t, err, errGrew)
 	_, err = os.Stat(src)
 	assert.NoError(t, err, "the source is kept")
@@ -181,8 +182,6 @@ func TestSweepRemembersNames(t *testing.T) {
 		"error.log.2021-10-18.bak": nameForeign,
 		"error.log.2021-10-18.03":  nameForeign,
 		"error.log.notes.gz.tmp":   nameForeign,
-		"error.log.maint.lock":     nameForeign,
-		"error.log.lock":           nameForeign,
 	}, kinds(), "the temporary file is removed, other.log's name not kept")
 	_, err := os.Lstat(path + ".2021-10-09.gz.tmp")
 	assert.ErrorIs(t, err, os.ErrNotExist)
@@ -203,8 +202,6 @@ func TestSweepRemembersNames(t *testing.T) {
 		"error.log.2021-10-18.bak": nameForeign,
 		"error.log.2021-10-18.03":  nameForeign,
 		"error.log.notes.gz.tmp":   nameForeign,
-		"error.log.maint.lock":     nameForeign,
-		"error.log.lock":           nameForeign,
 	}, kinds())
 	assert.Equal(t, seen12, j.names["error.log.2021-10-12.gz"].firstSeen, "first sight kept")
 	a := j.names["error.log.2021-10-14"].archive
@@ -223,27 +220,6 @@ func TestSweepRemembersNames(t *testing.T) {
 	assert.True(t, left["other.log.2021-10-10"])
 	assert.False(t, left["error.log.2021-10-11"], "the oldest is deleted")
 	assert.Len(t, left, len(foreign)+1+2+3) // and two lock files, and three archives
-}
-
-// sweepJanitor is a janitor of dir/error.log without its goroutine, for
-// tests that call sweep themselves.
-func sweepJanitor(tb testing.TB, dir string, opts ...Option) *janitor {
-	tb.Helper()
-	c := defaultConfig()
-	c.loc = time.UTC
-	c.onError = func(err error) { tb.Errorf("unexpected error: %v", err) }
-	for _, o := range opts {
-		o(&c)
-	}
-	path := filepath.Join(dir, "error.log")
-	require.NoError(tb, c.check(path))
-	return &janitor{
-		path: path,
-		cfg:  &c,
-		lock: flock.New(filepath.Join(dir, "error.log.maint.lock")),
-		roll: flock.New(filepath.Join(dir, "error.log.lock")),
-		stop: make(chan struct{}),
-	}
 }
 
 // BenchmarkSweep is the janitor's sweep after a rollover, with retention on

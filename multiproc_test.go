@@ -1,17 +1,11 @@
 package slogrotate
 
 import (
-	"bufio"
-	"context"
 	"fmt"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"sort"
-	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -19,147 +13,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
-
-// childSpec describes one child writer.
-type childSpec struct {
-	id int
-	// plan lists the windows, in milliseconds after the common start, in
-	// which the child writes; it opens its writer at the start of the first
-	// and exits after the last.
-	plan [][2]int
-	// hang, if set, makes the child stop at that stage of its first
-	// rollover ("locked" or "renamed") or compression ("compressing"),
-	// print HOLDING, and wait to be killed.
-	hang string
-	// killAt, if positive, is when the parent kills the child with SIGKILL.
-	killAt time.Duration
-	opts   string // extra options, see childOptions
-}
-
-// The multi-process tests' child role "writer" is told what to do by a
-// planConf and reports on standard output: "HOLDING" when it stops inside
-// a rollover on purpose, "DONE n" when it has written n records and closed
-// its writer.
-func init() { children["writer"] = runChild }
-
-// planConf is a childSpec as the child gets it.
-type planConf struct {
-	Path  string
-	ID    int
-	Start time.Time
-	Plan  [][2]int
-	Hang  string
-	Opts  string
-}
-
-func runChild() int {
-	var c planConf
-	childConf(&c)
-	id, start, plan := c.ID, c.Start, c.Plan
-	if hang := stage(c.Hang); hang != "" {
-		testHook = func(s stage) {
-			if s == hang {
-				fmt.Println("HOLDING")
-				select {} // until the parent's SIGKILL
-			}
-		}
-	}
-	at := func(ms int) time.Time { return start.Add(time.Duration(ms) * time.Millisecond) }
-	time.Sleep(time.Until(at(plan[0][0])))
-
-	// The writer's clock returns the instant stamped into the record being
-	// written, so that the file a record lands in can be checked against
-	// the time the writer used to choose it.
-	var now atomic.Int64 // read by the writer's background goroutine too
-	clock := func() time.Time { return time.Unix(0, now.Load()) }
-	opts := append(childOptions(c.Opts), WithClock(clock))
-	now.Store(time.Now().UnixNano())
-	w, err := Open(c.Path, opts...)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "child:", err)
-		return 2
-	}
-	log := slog.New(NewJSONHandler(w, nil))
-	pad := strings.Repeat("x", 60)
-	big := strings.Repeat("y", 64<<10)
-	seq := 0
-	for _, win := range plan {
-		time.Sleep(time.Until(at(win[0])))
-		for end := at(win[1]); time.Now().Before(end); seq++ {
-			body := pad
-			if seq%250 == 7 {
-				body = big // large records must stay whole too
-			}
-			now.Store(time.Now().UnixNano())
-			log.LogAttrs(context.Background(), slog.LevelInfo, "record",
-				slog.Int("w", id), slog.Int("seq", seq), slog.Time("wt", clock()), slog.String("pad", body))
-			time.Sleep(2 * time.Millisecond)
-		}
-	}
-	if err := w.Close(); err != nil {
-		fmt.Fprintln(os.Stderr, "child:", err)
-		return 2
-	}
-	fmt.Println("DONE", seq)
-	return 0
-}
-
-// runChildren starts every child at once, kills those with killAt or a
-// hang when due, and returns how many records each reported (-1 if killed).
-func runChildren(t *testing.T, path string, start time.Time, specs []childSpec) map[int]int {
-	t.Helper()
-	var (
-		mu   sync.Mutex
-		want = map[int]int{}
-		wg   sync.WaitGroup
-	)
-	for _, c := range specs {
-		cmd := childCommand(t, "", "writer", planConf{Path: path, ID: c.id, Start: start, Plan: c.plan, Hang: c.hang, Opts: c.opts})
-		cmd.Stderr = os.Stderr
-		out, err := cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		if c.killAt > 0 {
-			timer := time.AfterFunc(time.Until(start.Add(c.killAt)), func() { cmd.Process.Kill() })
-			defer timer.Stop()
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			n, killed := -1, false
-			sc := bufio.NewScanner(out)
-			for sc.Scan() {
-				line := sc.Text()
-				switch {
-				case line == "HOLDING":
-					cmd.Process.Kill()
-					killed = true
-				case strings.HasPrefix(line, "DONE "):
-					n, _ = strconv.Atoi(strings.TrimPrefix(line, "DONE "))
-				}
-			}
-			err := cmd.Wait()
-			mu.Lock()
-			defer mu.Unlock()
-			switch {
-			case c.hang != "" && !killed:
-				t.Errorf("child %d never reached rollover stage %q", c.id, c.hang)
-			case c.hang == "" && c.killAt == 0 && (err != nil || n < 0):
-				t.Errorf("child %d failed: %v", c.id, err)
-			}
-			if c.hang != "" || c.killAt > 0 && err != nil {
-				n = -1 // killed: its records must be 0..k with no hole
-			}
-			want[c.id] = n
-		}()
-	}
-	wg.Wait()
-	return want
-}
 
 // TestMultiProcess is the foundation's main guarantee: many processes
 // writing one log across rollovers lose, duplicate, tear and misplace
@@ -267,7 +120,7 @@ func TestMultiProcessCompressAndSize(t *testing.T) {
 	cfg := testConfig(t, childOptions(opts)...)
 	perPeriod := map[time.Time][]int{}
 	for name := range archiveNames(t, path) {
-		if strings.HasSuffix(name, ".lock") {
+		if isLockFile(name) {
 			continue
 		}
 		a, ok := cfg.parseArchive("error.log", name)

@@ -1,8 +1,9 @@
 package slogrotate
 
 import (
+	"compress/gzip"
 	"fmt"
-	"math/rand/v2"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -10,6 +11,10 @@ import (
 	"sync"
 	"time"
 )
+
+// naming.go holds the names of archives and lock files: making them,
+// parsing them back strictly, and the checks at Open that no two kinds of
+// name can be taken for each other.
 
 // An archiveName is a file name this writer's naming produces:
 // base.<period>[.<index>][.gz], or with WithKeepExtension
@@ -35,6 +40,29 @@ func (c *config) nameParts(base string) (stem, ext string) {
 		return base, ""
 	}
 	return stem, ext
+}
+
+// lockPaths are the default paths of the rollover and maintenance lock
+// files of the log at path: hidden files beside it, named after it with
+// ".lock-" (".maint-lock-") in place of its extension's dot: error.log's
+// are .error.lock-log and .error.maint-lock-log, error's .error.lock and
+// .error.maint-lock. No glob that picks a log and its archives (error.log*,
+// *.log, *.log.*, *.log*) picks them up; each name says which log it is
+// for, so two logs of one directory get two, and a lock file's name never
+// is another's.
+func lockPaths(path string) (lock, maint string) {
+	dir, base := filepath.Split(path)
+	stem, ext := base, ""
+	if e := filepath.Ext(base); e != "" && e != base {
+		stem, ext = strings.TrimSuffix(base, e), "-"+e[1:]
+	}
+	return dir + "." + stem + ".lock" + ext, dir + "." + stem + ".maint-lock" + ext
+}
+
+// maintLockPath is the maintenance lock file's path for a lock file set
+// with WithLockFile: its path with ".maint.lock" for ".lock".
+func maintLockPath(lockPath string) string {
+	return strings.TrimSuffix(lockPath, ".lock") + ".maint.lock"
 }
 
 // archiveDirOf is the directory the archives of the log at path go to.
@@ -213,50 +241,73 @@ func checkLayout(layout string, s Schedule) error {
 	return nil
 }
 
-// prepareArchiveDir creates the archive directory of the log at path, if
-// it has one of its own, and refuses one on another file system (see
-// WithArchiveDir).
-func (c *config) prepareArchiveDir(path string) error {
-	dir := c.archiveDir
-	if dir == "" {
-		return nil
+// defaultExts are the compressed extensions when check has not run.
+var defaultExts = []string{".gz"}
+
+// compressedExts are the extensions of the compressed archives the writer
+// recognises: its compressor's first, then ".gz" (the default), so that
+// archives gzipped before a switch to another compressor are still its
+// own, for retention and for the choice of a free archive name.
+func (c *config) compressedExts() []string {
+	if c.exts == nil {
+		return defaultExts
 	}
-	if fi, err := os.Stat(dir); err == nil && !fi.IsDir() {
-		return invalidOption(fmt.Errorf("slogrotate: WithArchiveDir: %s is not a directory", dir))
-	}
-	if err := os.MkdirAll(dir, dirMode(c.mode)); err != nil {
-		return fmt.Errorf("slogrotate: WithArchiveDir: create %s: %w", dir, err)
-	}
-	same, err := renamesInto(filepath.Dir(path), dir)
-	if err != nil {
-		return fmt.Errorf("slogrotate: WithArchiveDir: %w", err)
-	}
-	if !same {
-		return invalidOption(fmt.Errorf("slogrotate: WithArchiveDir: %s is on another file system (or mount) than %s: %w", dir, path, errCrossDevice))
-	}
-	return nil
+	return c.exts
 }
 
-// renamesInto reports whether a file of directory from can be renamed into
-// directory to. It renames a probe file to find out: comparing devices
-// would not see two mounts of one file system (a bind mount), across which
-// rename(2) fails too.
-func renamesInto(from, to string) (bool, error) {
-	name := fmt.Sprintf(".slogrotate-probe-%d-%d", os.Getpid(), rand.Uint64())
-	src, dst := filepath.Join(from, name), filepath.Join(to, name)
-	f, err := createExclusive(src, 0o600)
-	if err != nil {
-		return false, err
+// compressedExists reports whether the archive name (a path) is there
+// compressed, with any extension the writer recognises.
+func (c *config) compressedExists(name string) bool {
+	_, ok := c.compressedOf(name)
+	return ok
+}
+
+// compressedOf returns what is known of the compressed form of the
+// archive name, under any known extension, if there is one.
+func (c *config) compressedOf(name string) (fs.FileInfo, bool) {
+	for _, ext := range c.compressedExts() {
+		if fi, err := os.Lstat(name + ext); err == nil {
+			return fi, true
+		}
 	}
-	f.Close()
-	defer os.Remove(src)
-	switch err := renameNoReplace(src, dst); {
-	case err == nil:
-		os.Remove(dst)
-		return true, nil
-	case crossDevice(err):
-		return false, nil
-	default:
-		return false, err
+	return nil, false
+}
+
+// setExtensions fixes compressedExts and checks, on a sample of archive
+// names, that the layout and the extensions leave no name ambiguous: a
+// plain archive must not read as a compressed one nor the other way round,
+// and a temporary file must not read as an archive. Retention deletes what
+// parses, and compression skips what looks compressed.
+func (c *config) setExtensions(base string) error {
+	c.exts = defaultExts
+	if c.compress {
+		if c.compressor == nil {
+			c.compressor = GzipCompressor(gzip.DefaultCompression)
+		}
+		if ext := c.compressor.Extension(); ext != ".gz" {
+			c.exts = []string{ext, ".gz"}
+		}
 	}
+	p := c.schedule.start(time.Date(2021, 10, 18, 12, 0, 0, 0, c.loc), c.loc)
+	for _, ext := range c.exts {
+		for index := range 2 {
+			plain := filepath.Base(c.archiveFile(base, p, index))
+			a, ok := c.parseArchive(base, plain)
+			z, zok := c.parseArchive(base, plain+ext)
+			_, tok := c.parseArchive(base, plain+ext+".tmp")
+			if ok && zok && !tok && !a.compressed && z.compressed && a.index == index && z.index == index &&
+				a.period.Equal(p) && z.period.Equal(p) && !strings.HasSuffix(plain, tmpSuffix) {
+				continue
+			}
+			if c.keepExt {
+				return fmt.Errorf("slogrotate: WithKeepExtension: the extension of %s makes the names of its archives ambiguous (%q, %q)", base, plain, plain+ext)
+			}
+			if ext == ".gz" {
+				return fmt.Errorf("slogrotate: WithArchiveLayout(%q): the layout makes the names of plain and gzipped archives ambiguous (%q)", c.layout, plain+ext)
+			}
+			return fmt.Errorf("slogrotate: WithCompressor(%s): the extension %q makes the names of plain and compressed archives ambiguous under the archive layout %q (%q)",
+				compressorName(c.compressor), ext, c.layout, plain+ext)
+		}
+	}
+	return nil
 }

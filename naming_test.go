@@ -4,7 +4,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"strings"
 	"testing"
 	"time"
 
@@ -161,6 +160,6 @@ func TestMultiProcessArchiveDir(t *testing.T) {
 	require.NoError(t, err)
 	for _, e := range entries {
 		n := e.Name()
-		assert.True(t, n == "app.log" || n == "old" || strings.HasSuffix(n, ".lock"), "%s beside the live file", n)
+		assert.True(t, n == "app.log" || n == "old" || isLockFile(n), "%s beside the live file", n)
 	}
 }

@@ -12,68 +12,8 @@ import (
 	"time"
 )
 
-// WithBuffer batches records in memory, up to size bytes, and writes each
-// batch with one system call. Every batch holds whole records, so records
-// from different processes still never interleave, and a batch is written
-// before every rollover, so each record still lands in the file of the
-// period in which it was written.
-//
-// A batch is written when the next record would not fit, when the flush
-// interval has passed since the oldest buffered record ([WithFlushInterval],
-// also while the process is idle), at the end of the period (so that a
-// follower of the live file sees every record), before a rollover, on [Writer.Flush],
-// [Writer.Sync] and [Writer.Close], and, through a [Handler], right after
-// any record at or above the flush level ([WithFlushLevel]). A record of
-// size bytes or more bypasses the buffer.
-//
-// A file still empty at the end of its period is archived all the same
-// (another process may hold records of that period in its buffer), and
-// the archive is removed after the grace period if it stayed empty.
-//
-// The cost: a process that crashes loses the records still in its buffer,
-// at most one flush interval's worth of records below the flush level. Use
-// it where that is acceptable. size must be between 1 and MaxRecordSize.
-// Each batch's write(2) has a fixed cost, so small buffers save less; 64 KiB
-// is a good size for records of a few hundred bytes (BenchmarkBufferSize in
-// the benchmarks module measures the others; docs/performance.md has the
-// figures).
-func WithBuffer(size int) Option {
-	return func(c *config) {
-		if size <= 0 || size > MaxRecordSize {
-			c.fail("WithBuffer(%d): the size must be between 1 and MaxRecordSize (%d)", size, MaxRecordSize)
-			return
-		}
-		c.bufSize = size
-	}
-}
-
-// WithFlushInterval bounds how long a buffered record waits before it is
-// written (see [WithBuffer]). The default is one second.
-func WithFlushInterval(d time.Duration) Option {
-	return func(c *config) {
-		if d <= 0 {
-			c.fail("WithFlushInterval(%v): the interval must be positive", d)
-			return
-		}
-		c.flushEvery = d
-	}
-}
-
-// WithFlushLevel sets the level at and above which a [Handler] over a
-// buffered writer writes the buffer out right after the record, so that an
-// error is in the file before the process can crash. The default is
-// [slog.LevelError]. It costs one write(2) per such record; a logger that
-// writes to the Writer directly rather than through a Handler does not
-// flush by level.
-func WithFlushLevel(level slog.Leveler) Option {
-	return func(c *config) {
-		if level == nil {
-			c.fail("WithFlushLevel(nil): a level is required")
-			return
-		}
-		c.flushLevel = level
-	}
-}
+// options.go holds the Option type, the configuration it builds and its
+// check at Open, and the options themselves.
 
 // An Option configures a [Writer]. Options are applied in order; a later
 // option overrides an earlier one of the same kind. An option given a bad
@@ -87,11 +27,12 @@ type config struct {
 	archiveDir   string // resolved by check; "" for the log's directory
 	keepExt      bool
 	lockPath     string
+	maintPath    string // the maintenance lock's; set by check
 	mode         fs.FileMode
 	reopenCheck  time.Duration
 	lockTimeout  time.Duration
 	clock        func() time.Time
-	wallClock    bool // clock is time.Now, which the writer may extend (Writer.now)
+	wallClock    bool // clock is time.Now, which the writer may extend (timing.now)
 	onError      func(error)
 	maxSize      int64
 	maxBackups   int
@@ -192,8 +133,17 @@ func WithKeepExtension() Option {
 }
 
 // WithLockFile sets the path of the lock file that serializes rollovers and
-// holds the state the processes share. The default is the log's path plus
-// ".lock". Every process writing one log must use the same lock file.
+// holds the state the processes share; the maintenance lock file is the
+// same path with ".maint.lock" for ".lock". Every process writing one log
+// must use the same lock file.
+//
+// The default is a hidden file beside the log, named after it with
+// ".lock-" in place of its extension's dot (error.log's is
+// .error.lock-log), so that no glob for the log and its archives, such as
+// error.log* or *.log, picks it up. Earlier versions of this package used
+// the log's path plus ".lock": while processes of an earlier version and
+// of this one write one log (a rolling upgrade), give them all one lock
+// file, for example WithLockFile(path + ".lock").
 func WithLockFile(path string) Option {
 	return func(c *config) {
 		if path == "" {
@@ -228,8 +178,8 @@ func WithFileMode(mode fs.FileMode) Option {
 	}
 }
 
-// WithIdleRotation sets whether a writer rotates the file at the end of
-// its period even when nobody writes. It is on by default, so that
+// WithoutIdleRotation turns off the rotation of a file at the end of its
+// period when nobody writes. Idle rotation is on by default, so that
 // yesterday's archive exists right after midnight, OnRotate reports it on
 // time, and retention by age deletes records when their age says, not
 // when the service next logs. A process that is idle at a boundary wakes
@@ -238,8 +188,11 @@ func WithFileMode(mode fs.FileMode) Option {
 // others follow it, without the lock; an empty file is left in place.
 // Turn it off to keep idle processes from waking at each boundary; the
 // file is then rotated by the first write after the boundary.
-func WithIdleRotation(on bool) Option {
-	return func(c *config) { c.idleRotation = on }
+//
+// Like every option that switches something, it takes no argument: it
+// switches from the default (as [WithCompress] and [WithKeepExtension] do).
+func WithoutIdleRotation() Option {
+	return func(c *config) { c.idleRotation = false }
 }
 
 // WithReopenCheck sets how often a writer checks, with one stat of the
@@ -281,8 +234,8 @@ func WithLockTimeout(d time.Duration) Option {
 // WithClock replaces the clock the writer reads to decide which period a
 // write belongs to; the default is [time.Now]. It exists for tests, and for
 // programs that stamp each record themselves and want it filed by that
-// very stamp (cmd/slogrotate does: its clock returns the stamp of the line
-// being written). It is called from writing goroutines and from the
+// very stamp (the slogrotate command does: its clock returns the stamp of
+// the line being written). It is called from writing goroutines and from the
 // writer's background goroutine, so it must be safe for concurrent use.
 func WithClock(now func() time.Time) Option {
 	return func(c *config) {
@@ -394,7 +347,8 @@ func WithMaxTotalSize(bytes int64) Option {
 }
 
 // WithCompress gzips archives, in the background, once no writer can still
-// append to them (the rule and why it holds are in janitor.go). One
+// append to them: twice the reopen-check interval (plus the flush interval
+// with [WithBuffer]) after both their last write and their rename. One
 // process at a time compresses; a compression cut short by a crash is
 // redone by the next process that looks. It is
 // WithCompressor(GzipCompressor(gzip.DefaultCompression)).
@@ -465,6 +419,67 @@ func WithOnRotate(f func(archive string)) Option {
 	return func(c *config) { c.onRotate = f }
 }
 
+// WithBuffer batches records in memory, up to size bytes, and writes each
+// batch with one system call. Every batch holds whole records, so records
+// from different processes still never interleave, and a batch is written
+// before every rollover, so each record still lands in the file of the
+// period in which it was written.
+//
+// A batch is written when the next record would not fit, when the flush
+// interval has passed since the oldest buffered record ([WithFlushInterval],
+// also while the process is idle), at the end of the period (so that a
+// follower of the live file sees every record), before a rollover, on [Writer.Flush],
+// [Writer.Sync] and [Writer.Close], and, through a [Handler], right after
+// any record at or above the flush level ([WithFlushLevel]). A record of
+// size bytes or more bypasses the buffer.
+//
+// A file still empty at the end of its period is archived all the same
+// (another process may hold records of that period in its buffer), and
+// the archive is removed after the grace period if it stayed empty.
+//
+// The cost: a process that crashes loses the records still in its buffer,
+// at most one flush interval's worth of records below the flush level. Use
+// it where that is acceptable. size must be between 1 and MaxRecordSize.
+// Each batch's write(2) has a fixed cost, so small buffers save less; 64 KiB
+// is a good size for records of a few hundred bytes.
+func WithBuffer(size int) Option {
+	return func(c *config) {
+		if size <= 0 || size > MaxRecordSize {
+			c.fail("WithBuffer(%d): the size must be between 1 and MaxRecordSize (%d)", size, MaxRecordSize)
+			return
+		}
+		c.bufSize = size
+	}
+}
+
+// WithFlushInterval bounds how long a buffered record waits before it is
+// written (see [WithBuffer]). The default is one second.
+func WithFlushInterval(d time.Duration) Option {
+	return func(c *config) {
+		if d <= 0 {
+			c.fail("WithFlushInterval(%v): the interval must be positive", d)
+			return
+		}
+		c.flushEvery = d
+	}
+}
+
+// WithFlushLevel sets the level at and above which a [Handler] over a
+// buffered writer writes the buffer out right after the record, so that an
+// error is in the file before the process can crash. The default is
+// [slog.LevelError]. It costs one write(2) per such record; a logger that
+// writes to the Writer directly rather than through a Handler does not
+// flush by level.
+func WithFlushLevel(level slog.Leveler) Option {
+	return func(c *config) {
+		if level == nil {
+			c.fail("WithFlushLevel(nil): a level is required")
+			return
+		}
+		c.flushLevel = level
+	}
+}
+
 func (c *config) check(path string) error {
 	if err := errors.Join(c.errs...); err != nil {
 		return err
@@ -485,7 +500,9 @@ func (c *config) check(path string) error {
 		return invalidOption(err)
 	}
 	if c.lockPath == "" {
-		c.lockPath = path + ".lock"
+		c.lockPath, c.maintPath = lockPaths(path)
+	} else {
+		c.maintPath = maintLockPath(c.lockPath)
 	}
 	if c.archiveDir != "" && !filepath.IsAbs(c.archiveDir) {
 		c.archiveDir = filepath.Join(filepath.Dir(path), c.archiveDir)

@@ -131,7 +131,7 @@ func returnsOption(ft *ast.FuncType) bool {
 	return ok && id.Name == "Option"
 }
 
-var optionName = regexp.MustCompile(`\bWith[A-Z][A-Za-z0-9]*`)
+var optionName = regexp.MustCompile(`\bWith(?:out)?[A-Z][A-Za-z0-9]*`)
 
 // optionsTable returns the option names in the first cell of each row of
 // the table under the README's "## Options" heading (up to the next

@@ -8,21 +8,12 @@ import (
 	"time"
 )
 
-// The rollover protocol, top to bottom: the facts a rollover gathers, the
-// decision it makes from them (decide, a pure function), and the effects
-// that carry the decision out (rollover under the lock, follow without
-// it). Every process that reaches a boundary decides from the same facts,
-// kept on disk rather than in its memory, so that all of them end with the
-// same file open and exactly one of them renamed it.
-
-// Why a rollover is attempted.
-type reason int
-
-const (
-	scheduled reason = iota // the period ended, or the file must be reopened
-	forced                  // Rotate was called
-	sized                   // the file reached WithMaxSize
-)
+// rollover.go holds the effects of the rollover protocol: gathering the
+// facts under the lock, carrying out what decide (decide.go) plans, the
+// follow that opens the new file without the lock, and the rename that
+// archives. Every process that reaches a boundary decides from the same
+// facts, kept on disk rather than in its memory, so that all of them end
+// with the same file open and exactly one of them renamed it.
 
 // How soon a failed rollover is tried again.
 const (
@@ -39,129 +30,6 @@ const (
 	busyRetry = 5 * time.Millisecond
 )
 
-// facts is what a rollover knows when it decides.
-type facts struct {
-	why reason
-	cur time.Time // the period the clock is in
-
-	state sharedState // what the lock file says, if known
-	known bool
-
-	live        fileInfo // the file at the path, if exists
-	exists      bool
-	mtimePeriod time.Time // the period in which live was last written
-
-	own       fileID // the file this writer has open, if open
-	open      bool
-	ownLinked bool      // own still has a name (retention has not removed it)
-	ownPeriod time.Time // the period this writer holds own for
-
-	maxSize  int64 // WithMaxSize, or 0
-	buffered bool  // WithBuffer: processes may hold records not yet written
-}
-
-// An action is what a rollover does to the files.
-type action int
-
-const (
-	keep        action = iota // w.f is the live file: nothing to open
-	adopt                     // open the file at the path, creating it if there is none
-	archiveLive               // archive the live file, then open a new one
-	writeOn                   // a later period's file is live: write on into w.f, its archive
-)
-
-// A plan is the decision of a rollover: an action, and the state the
-// processes share once it is carried out.
-type plan struct {
-	act action
-	// For archiveLive: the period the live file holds, and the first
-	// archive index that may be free for it.
-	archived time.Time
-	from     int
-	// The period the live file holds afterwards, and the first archive
-	// index that may be free for that period.
-	period time.Time
-	next   int
-}
-
-// decide is the protocol's decision. It has no side effects: the locked
-// rollover and the lock-free follow both ask it, so the shortcut is the
-// locked protocol's own conclusion.
-func decide(f facts) plan {
-	if !f.exists {
-		return plan{act: adopt, period: f.cur}
-	}
-	// Which period does the live file hold? The shared state says, if it
-	// speaks of this very file. Otherwise the file was put there behind
-	// the protocol's back (by an outside tool, or by a process that died
-	// before it could record it): its last write dates it, and an empty
-	// one belongs to the current period.
-	period, next := f.cur, 0
-	switch {
-	case f.known && f.state.id == f.live.id:
-		period, next = f.state.period, f.state.next
-	case f.live.size > 0:
-		period = f.mtimePeriod
-	}
-	if period.After(f.cur) && f.open && f.ownPeriod.Equal(f.cur) && f.own != f.live.id && f.ownLinked {
-		// Another process whose clock read came after this writer's has
-		// rolled over. The file this writer holds is the archive of its
-		// write's period, where the write belongs; the later file is
-		// neither archived nor relabelled. (If that archive is gone, or
-		// the writer holds the later file itself, the write can only go
-		// to the later file.)
-		return plan{act: writeOn}
-	}
-	// Archive if the period is over, if Rotate asked and nobody beat this
-	// writer to it, or if the file is over the size limit (its real size,
-	// which every process writes). An empty file is not archived, so idle
-	// periods leave no empty archives; but with buffers, another process
-	// may still hold records of the period that is over, which it writes
-	// into this file before its own rollover: the file is archived, and the
-	// janitor removes the archive once no writer can append to it if it is
-	// still empty.
-	stale := period.Before(f.cur)
-	early := f.why == forced && (!f.open || f.live.id == f.own) ||
-		f.maxSize > 0 && f.live.size >= f.maxSize
-	if (f.live.size > 0 || f.buffered && stale) && (stale || early) {
-		return plan{act: archiveLive, archived: period, from: next, period: f.cur}
-	}
-	if stale {
-		period, next = f.cur, 0
-	}
-	if f.open && f.live.id == f.own {
-		return plan{act: keep, period: period, next: next}
-	}
-	return plan{act: adopt, period: period, next: next}
-}
-
-// afterArchive is p once the live file was archived with index i: the new
-// file is the current period's, and if the archive was of that period too
-// (a size rollover, Rotate), its next index is taken.
-func (p plan) afterArchive(i int) plan {
-	p.act, p.next = adopt, 0
-	if p.archived.Equal(p.period) {
-		p.next = i + 1
-	}
-	return p
-}
-
-// afterMove is p once the file to archive turned out to have been moved
-// away by someone else: whatever is at the path is opened as the current
-// period's.
-func (p plan) afterMove() plan {
-	p.act, p.next = adopt, 0
-	if p.archived.Equal(p.period) {
-		p.next = p.from
-	}
-	return p
-}
-
-// state is the shared state once p is carried out and id is the live file.
-func (p plan) state(id fileID) sharedState {
-	return sharedState{period: p.period, id: id, next: p.next}
-}
-
 // rollover gathers the facts under the rollover lock, decides, and carries
 // the decision out. It waits at most wait for the lock. On error, w.f is
 // left as it was (or opened without the lock if there was none) and the
@@ -169,19 +37,22 @@ func (p plan) state(id fileID) sharedState {
 //
 // It must be called with w.mu held.
 func (w *Writer) rollover(now time.Time, why reason, wait time.Duration) error {
-	err := w.roll(now, why, wait)
-	w.busy = errors.Is(err, ErrLockBusy)
-	if err != nil {
-		retry := retryDelay
-		if w.busy {
-			retry = busyRetry
-		}
-		w.fallback(now, retry)
+	err := w.tryRollover(now, why, wait)
+	if err == nil {
+		w.tm.succeeded()
+		return nil
 	}
+	busy, retry := errors.Is(err, ErrLockBusy), retryDelay
+	if busy {
+		retry = busyRetry
+	}
+	w.fallback(now, retry, busy)
 	return err
 }
 
-func (w *Writer) roll(now time.Time, why reason, wait time.Duration) error {
+// tryRollover is one attempt at a rollover: the follow if the shared
+// state says the work is done, otherwise the locked protocol.
+func (w *Writer) tryRollover(now time.Time, why reason, wait time.Duration) error {
 	cur := w.cfg.schedule.start(now, w.cfg.loc)
 	// At a boundary one process rotates and every other one only has to
 	// open the new file: it may do that without the lock once the shared
@@ -194,21 +65,17 @@ func (w *Writer) roll(now time.Time, why reason, wait time.Duration) error {
 	if canFollow && w.follow(now, cur) {
 		return nil
 	}
-	held, err := w.acquire(wait, func() bool { return canFollow && w.follow(now, cur) })
+	held, err := w.lock.lock(wait, func() bool { return canFollow && w.follow(now, cur) })
+	if errors.Is(err, ErrLockBusy) {
+		return fmt.Errorf("%w: %s, for %v; writing on to the current file", ErrLockBusy, w.cfg.lockPath, w.cfg.lockTimeout)
+	}
 	if err != nil || !held {
 		return err
 	}
-	defer w.lock.Unlock()
+	defer w.lock.unlock()
 	reach(stageLocked)
 
-	lf, err := openLockFile(w.cfg.lockPath)
-	if err != nil {
-		return fmt.Errorf("slogrotate: open lock file: %w", explainOpenError(err))
-	}
-	defer lf.Close()
-	// Whoever created the lock file, every process that may write the log
-	// must be able to open it: give it the log's mode if this process can.
-	setMode(lf, w.cfg.mode)
+	lf := w.lock.file()
 	f, err := w.gather(lf, why, cur)
 	if err != nil {
 		return err
@@ -237,7 +104,7 @@ func (w *Writer) gather(lf *os.File, why reason, cur time.Time) (facts, error) {
 func (w *Writer) ownFacts(why reason, cur time.Time) facts {
 	return facts{
 		why: why, cur: cur,
-		own: w.id, open: w.f != nil, ownLinked: w.f != nil && !unlinked(w.f), ownPeriod: w.period,
+		own: w.id, open: w.f != nil, ownLinked: w.f != nil && !unlinked(w.f), ownPeriod: w.tm.period,
 		maxSize: w.cfg.maxSize, buffered: w.bufSize > 0,
 	}
 }
@@ -257,26 +124,26 @@ func (w *Writer) statLive(f *facts) error {
 func (w *Writer) carryOut(lf *os.File, f facts, p plan, now time.Time) error {
 	switch p.act {
 	case writeOn:
-		w.commit(w.period, now)
+		w.commit(w.tm.period, now)
 		return nil
 	case archiveLive:
 		i, err := w.archive(p.archived, p.from, f.live.id)
 		switch {
 		case errors.Is(err, ErrFileMoved):
 			w.cfg.onError(err)
-			p = p.afterMove()
+			p = p.reopened(p.from) // the move took no index
 		case err != nil:
 			return err
 		default:
-			if w.jan != nil {
-				w.jan.notify(w.cfg.archiveFile(w.path, p.archived, i))
+			if w.janitor != nil {
+				w.janitor.notify(w.cfg.archiveFile(w.path, p.archived, i))
 			}
 			reach(stageRenamed)
-			p = p.afterArchive(i)
+			p = p.reopened(i + 1)
 		}
 	}
 	if p.act == adopt {
-		if err := w.reopen(); err != nil {
+		if err := w.openLive(); err != nil {
 			return err
 		}
 	}
@@ -298,12 +165,8 @@ func (w *Writer) carryOut(lf *os.File, f facts, p plan, now time.Time) error {
 // reports false, and the caller takes the lock.
 func (w *Writer) follow(now, cur time.Time) bool {
 	f := w.ownFacts(scheduled, cur)
-	lf, err := readLockFile(w.cfg.lockPath)
-	if err != nil {
-		return false
-	}
-	f.state, f.known, err = readState(lf)
-	lf.Close()
+	var err error
+	f.state, f.known, err = w.lock.readState()
 	w.notice(f.state)
 	if err != nil || !f.known || w.statLive(&f) != nil {
 		return false
@@ -311,7 +174,7 @@ func (w *Writer) follow(now, cur time.Time) bool {
 	p := decide(f)
 	switch {
 	case p.act == writeOn:
-		w.commit(w.period, now)
+		w.commit(w.tm.period, now)
 		return true
 	case p.act == archiveLive || !p.state(f.live.id).sameLive(f.state):
 		return false
@@ -343,46 +206,10 @@ func (w *Writer) openKnown(id fileID) bool {
 	return true
 }
 
-// Polling bounds for the rollover lock. flock has no wait with a timeout,
-// so acquire polls; the first polls come quickly because a rollover holds
-// the lock for well under a millisecond, and the interval doubles so that
-// a long wait (a stopped lock holder) costs few wake-ups.
-const (
-	lockPollMin = 20 * time.Microsecond
-	lockPollMax = 2 * time.Millisecond
-)
-
-// acquire takes the rollover lock, trying for at most wait (at least
-// once). While it waits it asks settled whether the lock is still needed:
-// if settled reports true, acquire returns held == false and no error.
-// After each pause it asks settled before it tries the lock again: the
-// holder writes the shared state before it lets go, so a process that
-// waited for another's rollover follows it rather than taking the lock.
-func (w *Writer) acquire(wait time.Duration, settled func() bool) (held bool, err error) {
-	deadline := time.Now().Add(wait)
-	for delay := lockPollMin; ; delay = min(2*delay, lockPollMax) {
-		ok, err := w.lock.TryLock()
-		if err != nil {
-			return false, fmt.Errorf("slogrotate: lock %s: %w", w.cfg.lockPath, explainOpenError(err))
-		}
-		if ok {
-			return true, nil
-		}
-		left := time.Until(deadline)
-		if left <= 0 {
-			return false, fmt.Errorf("slogrotate: lock %s: %w for %v; writing on to the current file", w.cfg.lockPath, ErrLockBusy, w.cfg.lockTimeout)
-		}
-		pause(min(delay, left))
-		if settled() {
-			return false, nil
-		}
-	}
-}
-
 // fallback keeps the writer writing after a failed rollover: to the file it
 // has if any, otherwise to the file at the path opened without the lock;
 // and it schedules the next attempt after retry.
-func (w *Writer) fallback(now time.Time, retry time.Duration) {
+func (w *Writer) fallback(now time.Time, retry time.Duration, busy bool) {
 	if w.f != nil && unlinked(w.f) {
 		// The file was deleted, or its directory was: nothing written to
 		// it can ever be read. Failing each write, which reports the record
@@ -391,17 +218,16 @@ func (w *Writer) fallback(now time.Time, retry time.Duration) {
 		w.f = nil
 	}
 	if w.f == nil {
-		if w.openErr = w.reopen(); w.openErr == nil {
-			w.setPeriod(w.cfg.schedule.start(now, w.cfg.loc))
+		if w.openErr = w.openLive(); w.openErr == nil {
+			w.tm.setPeriod(w.cfg.schedule.start(now, w.cfg.loc))
 		}
 	}
-	w.retryAt = now.UnixNano() + int64(retry)
-	w.updateDeadline()
+	w.tm.failed(now, retry, busy)
 	w.arm(now)
 }
 
-// reopen points w.f at the file at the path, creating it if needed.
-func (w *Writer) reopen() error {
+// openLive points w.f at the file at the path, creating it if needed.
+func (w *Writer) openLive() error {
 	f, err := openAppend(w.path, w.cfg.mode)
 	if err != nil {
 		return fmt.Errorf("slogrotate: open log: %w", err)
@@ -448,7 +274,7 @@ func (w *Writer) archive(period time.Time, next int, id fileID) (index int, err 
 			continue
 		}
 		if errors.Is(err, fs.ErrNotExist) {
-			return 0, fmt.Errorf("slogrotate: archive %s: %w", w.path, ErrFileMoved)
+			return 0, fmt.Errorf("%w: archive %s", ErrFileMoved, w.path)
 		}
 		if crossDevice(err) {
 			return 0, fmt.Errorf("slogrotate: archive: %w: %w", err, errCrossDevice)
@@ -458,7 +284,7 @@ func (w *Writer) archive(period time.Time, next int, id fileID) (index int, err 
 		}
 		if got, err := statPath(name); err == nil && got.id != id {
 			renameNoReplace(name, w.path)
-			return 0, fmt.Errorf("slogrotate: archive %s: %w", w.path, ErrFileMoved)
+			return 0, fmt.Errorf("%w: archive %s", ErrFileMoved, w.path)
 		}
 		return i, nil
 	}

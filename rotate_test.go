@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/gofrs/flock"
-
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -117,7 +116,7 @@ func TestFollowerDoesNotNeedTheLock(t *testing.T) {
 	clock.Add(24 * time.Hour)
 	writeLine(t, a, "a2") // a rotates
 
-	held := flock.New(path + ".lock")
+	held := flock.New(lockPathOf(path))
 	locked, err := held.TryLock()
 	require.NoError(t, err)
 	require.True(t, locked)
@@ -191,7 +190,7 @@ func TestFollowerDoubtsStaleState(t *testing.T) {
 	require.NoError(t, os.Rename(path, path+".moved"))
 	require.NoError(t, os.WriteFile(path, nil, 0o640))
 
-	held := flock.New(path + ".lock")
+	held := flock.New(lockPathOf(path))
 	locked, err := held.TryLock()
 	require.NoError(t, err)
 	require.True(t, locked)
@@ -321,11 +320,11 @@ func TestClockJumps(t *testing.T) {
 func TestGarbageLockFile(t *testing.T) {
 	dir := tempDir(t)
 	path := filepath.Join(dir, "error.log")
-	require.NoError(t, os.WriteFile(path+".lock", []byte("\x00slogrotate-state 1 garbage\n"+strings.Repeat("z", 10000)), 0o644))
+	require.NoError(t, os.WriteFile(lockPathOf(path), []byte("\x00slogrotate-state 1 garbage\n"+strings.Repeat("z", 10000)), 0o644))
 	_, errs := openCollecting(t, path, nil)
 	require.Len(t, errs.all(), 1)
 	assert.ErrorContains(t, errs.all()[0], "unreadable shared state")
-	lock, err := os.ReadFile(path + ".lock")
+	lock, err := os.ReadFile(lockPathOf(path))
 	require.NoError(t, err)
 	_, err = parseState(lock[stateOffset:])
 	assert.NoError(t, err, "the lock file holds valid state again")
@@ -407,7 +406,7 @@ func TestWriteAfterClose(t *testing.T) {
 	require.NoError(t, w.Close())
 	_, err = w.Write([]byte("x\n"))
 	assert.ErrorIs(t, err, ErrClosed)
-	assert.NoError(t, w.Close(), "Close is idempotent")
+	assert.ErrorIs(t, w.Close(), ErrClosed, "a second Close")
 	assert.ErrorIs(t, w.Rotate(), ErrClosed)
 	assert.ErrorIs(t, w.Sync(), ErrClosed)
 }
@@ -531,7 +530,7 @@ func TestFileMovedDuringRollover(t *testing.T) {
 
 // With the default clock (on Linux) a write reads only the monotonic
 // clock and adds it to the last full reading, which is renewed at least
-// every epochLife: that is what bounds how long a step of the system clock
+// every baseLife: that is what bounds how long a step of the system clock
 // or a sleep of the machine can go unnoticed. The derived time must track
 // time.Now.
 func TestDefaultClockIsExtendedAndRefreshed(t *testing.T) {
@@ -545,32 +544,32 @@ func TestDefaultClockIsExtendedAndRefreshed(t *testing.T) {
 	for range 1000 {
 		before := time.Now()
 		w.mu.Lock()
-		got := w.now()
+		got := w.tm.now()
 		w.mu.Unlock()
 		after := time.Now()
-		require.True(t, w.derive)
+		require.True(t, w.tm.fromMonotonic)
 		require.False(t, got.Before(before) || got.After(after), "derived %v outside [%v, %v]", got, before, after)
 	}
 
-	// A full reading older than epochLife is renewed by the next write,
+	// A full reading older than baseLife is renewed by the next write,
 	// although no rollover or reopen check (an hour away) is due.
 	w.mu.Lock()
-	w.epoch = w.epoch.Add(-time.Minute)
-	w.updateDeadline()
-	stale := w.epoch
+	w.tm.wallBase = w.tm.wallBase.Add(-time.Minute)
+	w.tm.update()
+	stale := w.tm.wallBase
 	w.mu.Unlock()
 	before := time.Now()
 	writeLine(t, w, "a")
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	assert.False(t, w.epoch.Before(before), "the full reading was not renewed: epoch %v (was %v)", w.epoch, stale)
+	assert.False(t, w.tm.wallBase.Before(before), "the full reading was not renewed: base %v (was %v)", w.tm.wallBase, stale)
 
 	// Nothing is decided on a derived time: one at or past the deadline is
 	// replaced by a full reading.
-	w.deadline = time.Now().UnixNano()
-	renewed := w.now()
-	assert.Equal(t, w.epoch, renewed, "a derived time past the deadline was used")
-	assert.GreaterOrEqual(t, renewed.UnixNano(), w.deadline)
+	w.tm.deadline = time.Now().UnixNano()
+	renewed := w.tm.now()
+	assert.Equal(t, w.tm.wallBase, renewed, "a derived time past the deadline was used")
+	assert.GreaterOrEqual(t, renewed.UnixNano(), w.tm.deadline)
 }
 
 // With the default clock, whose time a write derives from the monotonic
@@ -599,7 +598,7 @@ func TestDefaultClockPlacesRecordsInTheirPeriod(t *testing.T) {
 	}
 	require.NoError(t, w.Close())
 
-	lf, err := os.Open(path + ".lock")
+	lf, err := os.Open(lockPathOf(path))
 	require.NoError(t, err)
 	st, ok, err := readState(lf)
 	lf.Close()

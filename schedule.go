@@ -5,6 +5,9 @@ import (
 	"time"
 )
 
+// schedule.go holds the schedules: when a period starts and ends, and
+// the archive layout each one names its periods with.
+
 // A Schedule says when the log file rolls over. Build one with [Every],
 // [Hourly], [Daily], [DailyAt], [Weekly] or [Monthly] and pass it to
 // [WithSchedule].

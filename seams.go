@@ -38,10 +38,14 @@ var blankFragment = blankTail
 // with the error the action returned (nil if it succeeded).
 var signalHook func(sig os.Signal, err error)
 
-// testSerializeAppends is set only by the Windows test binary
-// (windows_test.go), only under Wine, and only for the tests that say so:
-// Wine 8.0 does not make concurrent appends from several processes atomic,
-// as Windows does, so to run the multi-process tests at all there, every
-// append is made under a LockFileEx lock on the whole file (writeRecord in
-// sys_windows.go).
-var testSerializeAppends bool
+// appendOnce is writeRecord; the Windows test binary replaces it, only
+// under Wine and only for the tests that say so, with one that makes each
+// append under a LockFileEx lock on the whole file: Wine 8.0 does not make
+// concurrent appends from several processes atomic, as Windows does.
+var appendOnce = writeRecord
+
+// tryLockFD and unlockFD take and release the lock of a lock file, through
+// its descriptor: the platform's (lockfile_*.go). A Linux test swaps in
+// fcntl(2) locks, the lock of the systems without flock(2), to check
+// lockfile.go under their semantics.
+var tryLockFD, unlockFD = tryLockSys, unlockSys

@@ -14,6 +14,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/sys/unix"
 )
 
 func perm(t *testing.T, path string) fs.FileMode {
@@ -45,7 +46,7 @@ func TestModesIgnoreUmask(t *testing.T) {
 			case <-time.After(10 * time.Second):
 				t.Fatal("no compressed archive within 10s of the rollover")
 			}
-			for _, p := range []string{path, path + ".lock", filepath.Join(dir, "error.log.maint.lock"), gz} {
+			for _, p := range []string{path, lockPathOf(path), maintPathOf(path), gz} {
 				assert.Equal(t, fs.FileMode(0o660), perm(t, p), p)
 			}
 		})
@@ -59,7 +60,7 @@ func TestDefaultModeIsNotWorldReadable(t *testing.T) {
 	require.NoError(t, err)
 	defer w.Close()
 	assert.Equal(t, fs.FileMode(0o640), perm(t, path))
-	assert.Equal(t, fs.FileMode(0o640), perm(t, path+".lock"))
+	assert.Equal(t, fs.FileMode(0o640), perm(t, lockPathOf(path)))
 	assert.Equal(t, fs.FileMode(0o750), perm(t, filepath.Dir(path)))
 }
 
@@ -88,7 +89,7 @@ func plant(t *testing.T, name string) (check func()) {
 func TestSymlinkAtLockFile(t *testing.T) {
 	dir := tempDir(t)
 	path := filepath.Join(dir, "error.log")
-	check := plant(t, path+".lock")
+	check := plant(t, lockPathOf(path))
 	_, err := Open(path)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "symbolic link")
@@ -103,8 +104,8 @@ func TestFIFOAtLockFile(t *testing.T) {
 	clock := newClock(day1)
 	w, errs := openCollecting(t, path, clock)
 	writeLine(t, w, "a")
-	require.NoError(t, os.Remove(path+".lock"))
-	require.NoError(t, syscall.Mkfifo(path+".lock", 0o640))
+	require.NoError(t, os.Remove(lockPathOf(path)))
+	require.NoError(t, unix.Mkfifo(lockPathOf(path), 0o640))
 
 	clock.Add(24 * time.Hour)
 	done := make(chan error, 1)
@@ -155,7 +156,7 @@ func TestSymlinksAtArchiveNames(t *testing.T) {
 func TestSymlinkAtMaintenanceLock(t *testing.T) {
 	dir := tempDir(t)
 	path := filepath.Join(dir, "error.log")
-	check := plant(t, filepath.Join(dir, "error.log.maint.lock"))
+	check := plant(t, maintPathOf(path))
 	w, errs := openCollecting(t, path, nil, WithCompress())
 	writeLine(t, w, "still logging")
 	require.NoError(t, w.Close())

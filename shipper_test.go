@@ -239,12 +239,9 @@ func testRsyslogImfile(t *testing.T, bin, archiveDir string) {
 	}
 	path := filepath.Join(logDir, "error.log")
 	oldDir := filepath.Join(logDir, archiveDir)
-	// The lock file is given explicitly, hidden beside the log, so that no
-	// glob for the log or its archives matches it (nor the maintenance lock
-	// beside it, .error.log.maint.lock): they hold the processes' shared
-	// state, not records.
-	lock := filepath.Join(logDir, ".error.log.lock")
-	opts := "every=1s,reopen=200ms,locktimeout=3s,maxsize=262144,compress,lockfile=" + lock
+	// The default lock files are hidden beside the log, where no glob for
+	// the log or its archives matches them (checkLogDir).
+	opts := "every=1s,reopen=200ms,locktimeout=3s,maxsize=262144,compress"
 	if archiveDir != "" {
 		opts += ",archivedir=" + archiveDir
 	}
@@ -279,7 +276,7 @@ func testRsyslogImfile(t *testing.T, bin, archiveDir string) {
 	if gz == 0 {
 		t.Error("no archive was compressed during the run: the test means to ship a log whose archives are compressed")
 	}
-	checkLogDir(t, logDir, filepath.Base(lock), cfg)
+	checkLogDir(t, path, cfg)
 	checkShipped(t, rs, rep, want)
 }
 
@@ -303,11 +300,12 @@ func writeAcrossRollovers(t *testing.T, path, opts string, periods func() int) (
 // the archive directory or the archives, and the two hidden lock files:
 // nothing the globs for the log (error.log, error.log.*[0-9]) pick up but
 // the log and its plain archives.
-func checkLogDir(t *testing.T, logDir, lock string, cfg *config) {
+func checkLogDir(t *testing.T, path string, cfg *config) {
 	t.Helper()
+	logDir := filepath.Dir(path)
 	entries, err := os.ReadDir(logDir)
 	require.NoError(t, err)
-	allowed := map[string]bool{"error.log": true, lock: true, strings.TrimSuffix(lock, ".lock") + ".maint.lock": true}
+	allowed := map[string]bool{"error.log": true, filepath.Base(lockPathOf(path)): true, filepath.Base(maintPathOf(path)): true}
 	for _, e := range entries {
 		if _, archive := cfg.parseArchive("error.log", e.Name()); !allowed[e.Name()] && !archive && !(e.IsDir() && e.Name() == "old") {
 			t.Errorf("%s in the log directory", e.Name())

@@ -5,6 +5,9 @@ import (
 	"os"
 )
 
+// signal.go holds HandleSignals; signal_unix.go and signal_windows.go
+// what each system has of SIGHUP and SIGUSR1.
+
 // HandleSignals makes w follow the signals that log rotation tools and
 // operators traditionally send to a process that writes a log file:
 //

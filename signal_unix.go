@@ -9,6 +9,8 @@ import (
 	"syscall"
 )
 
+// signal_unix.go: SIGHUP and SIGUSR1 on Unix; see HandleSignals.
+
 func handleSignals(w *Writer, done func(os.Signal, error)) (stop func()) {
 	ch := make(chan os.Signal, 4)
 	quit := make(chan struct{})

@@ -185,7 +185,7 @@ func TestChaosSoak(t *testing.T) {
 			archives++
 		}
 	}
-	for _, l := range []string{path + ".lock", path + ".maint.lock"} {
+	for _, l := range []string{lockPathOf(path), maintPathOf(path)} {
 		fl := flock.New(l)
 		ok, err := fl.TryLock()
 		assert.True(t, ok && err == nil, "lock %s is still held (%v)", l, err)
@@ -207,13 +207,4 @@ func TestChaosSoak(t *testing.T) {
 	assert.Greater(t, kills, 0)
 	assert.Greater(t, archives, int(dur/time.Second)/2, "too few rollovers")
 	assert.Less(t, maxLat, 2*time.Second, "a write blocked")
-}
-
-// errKind shortens an error message to what kind of error it is.
-func errKind(e string) string {
-	e = strings.TrimPrefix(e, "slogrotate: ")
-	if i := strings.IndexByte(e, ' '); i > 0 {
-		e = e[:i]
-	}
-	return strings.TrimSuffix(e, ":")
 }

@@ -136,7 +136,7 @@ func readState(f *os.File) (s sharedState, ok bool, err error) {
 	}
 	s, err = parseState(buf[:n])
 	if err != nil {
-		return sharedState{}, false, fmt.Errorf("slogrotate: lock file %s holds %w; it is replaced", f.Name(), err)
+		return sharedState{}, false, fmt.Errorf("%w in lock file %s; it is replaced", err, f.Name())
 	}
 	return s, true, nil
 }

@@ -8,6 +8,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// sys_linux.go holds what Linux does in one system call (a rename that
+// never replaces, a short sleep) and its clocks; see sys.go.
+
 // renameNoReplace renames oldpath to newpath unless newpath exists, in which
 // case it fails with an error matching fs.ErrExist. Linux does this in one
 // step with renameat2(RENAME_NOREPLACE); on file systems that do not support
@@ -35,5 +38,5 @@ func pause(d time.Duration) {
 
 // monotonicFollowsWall: Linux slews CLOCK_MONOTONIC, which Go's monotonic
 // clock reads, together with CLOCK_REALTIME when NTP adjusts the rate, so
-// between steps of the wall clock the two advance alike (see Writer.now).
+// between steps of the wall clock the two advance alike (see timing.now).
 const monotonicFollowsWall = true

@@ -4,6 +4,9 @@ package slogrotate
 
 import "time"
 
+// sys_nonlinux.go holds what the Unix systems other than Linux do in two
+// steps or without a special call; see sys.go.
+
 // renameNoReplace renames oldpath to newpath unless newpath exists, in which
 // case it fails with an error matching fs.ErrExist. These systems have no
 // portable no-replace rename, so it links the new name (which fails if it
@@ -18,5 +21,5 @@ func pause(d time.Duration) { time.Sleep(d) }
 
 // monotonicFollowsWall is false: not every one of these systems slews its
 // monotonic clock with the wall clock (macOS does not), so a write reads the
-// wall clock each time (see Writer.now).
+// wall clock each time (see timing.now).
 const monotonicFollowsWall = false

@@ -13,6 +13,10 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// sys_unix.go holds the file operations of every Unix: stat, open,
+// one write(2) per record, link-then-unlink, the repair of a record cut
+// short; see sys.go.
+
 func infoOf(fi fs.FileInfo) fileInfo {
 	st := fi.Sys().(*syscall.Stat_t)
 	return fileInfo{id: fileID{uint64(st.Dev), uint64(st.Ino)}, size: fi.Size(), mtime: fi.ModTime()}
@@ -68,27 +72,29 @@ func openLog(path string, flag int, mode fs.FileMode) (*os.File, error) {
 	return f, err
 }
 
-// openLockFile opens the lock file for reading and writing the shared state.
+// openLockFile opens the lock file for reading and writing the shared
+// state, creating it with mode (which the umask may narrow; see setMode).
 // O_NOFOLLOW: a symlink planted at the lock file's name is refused, never
 // followed to a file the process could otherwise not be tricked into
-// writing.
-func openLockFile(path string) (*os.File, error) {
-	return os.OpenFile(path, os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW, 0)
+// writing. Anything but a regular file is refused too, and O_NONBLOCK lets
+// the open of a planted FIFO return rather than wait.
+func openLockFile(path string, mode fs.FileMode) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, mode)
+	if err != nil {
+		return nil, err
+	}
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		f.Close()
+		return nil, &fs.PathError{Op: "open", Path: path, Err: errNotRegular}
+	}
+	return f, nil
 }
-
-// readLockFile opens an existing lock file to read the shared state
-// without the lock; it never creates one, which is the locked protocol's
-// job (it also gives the file its mode).
-func readLockFile(path string) (*os.File, error) { return openNoFollow(path) }
 
 // openExisting opens the log for appending if it exists; it never creates
 // it.
 func openExisting(path string) (*os.File, error) {
 	return openLog(path, 0, 0)
 }
-
-// lockFileFlag is how gofrs/flock opens the lock file.
-const lockFileFlag = os.O_RDWR | os.O_CREATE | syscall.O_NOFOLLOW
 
 // writeRecord writes p with exactly one write(2) call. os.File.Write would
 // retry a short write with a second call, and another process's record
@@ -130,8 +136,8 @@ func linkRename(oldpath, newpath string) error {
 	return nil
 }
 
-// openNoFollow opens an existing file for reading (an archive to compress,
-// the lock file to read the state without the lock), refusing a symlink
+// openNoFollow opens an existing file for reading (an archive to
+// compress), refusing a symlink
 // planted in its place (O_NOFOLLOW) and anything but a regular file.
 // O_NONBLOCK lets the open of a planted FIFO return instead of waiting for
 // a writer; on a regular file it changes nothing.
@@ -274,32 +280,6 @@ func overwrite(fd uintptr, p []byte, off int64) error {
 // all of them multiples of 4096, so a write that follows a cut one starts
 // at a multiple of 4096, and a write that starts elsewhere needs no look.
 const chunkAlign = 4096
-
-// minLookedAt is the smallest unbuffered record after which the writer
-// looks for a fragment. The look costs an lseek(2) per write and, once in
-// 4096 writes, a pread(2): small next to a write(2) of 4 KiB, but a large
-// part of the cost of a small record's (docs/failure.md has the figures).
-const minLookedAt = 4 << 10
-
-// endFragmentBefore ends the line of a fragment just before rec, which
-// emit has just appended whole. A buffered writer looks after every
-// batch; an unbuffered one after records of minLookedAt bytes or more.
-func (w *Writer) endFragmentBefore(rec []byte) {
-	if w.bufSize == 0 && len(rec) < minLookedAt {
-		return
-	}
-	err := endFragment(w.fd, rec)
-	if err == nil {
-		return
-	}
-	w.cfg.onError(fmt.Errorf("slogrotate: write %s: the write before this one was cut short (a process killed in the middle of it?), and its line could not be ended: %w", w.path, err))
-	if errors.Is(err, errAppendLost) {
-		w.f.Close() // never write through a descriptor that may not append
-		w.f = nil
-		w.nextCheck = 0
-		w.updateDeadline()
-	}
-}
 
 // endFragment looks at the byte before p, which fd has just appended
 // whole, and if it ends no line, overwrites it with a newline. O_APPEND

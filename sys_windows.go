@@ -28,10 +28,10 @@ import (
 //     file as one unit, as O_APPEND does on Unix.
 //   - An archive is made with MoveFileEx without MOVEFILE_REPLACE_EXISTING,
 //     which refuses to replace an existing file.
-//   - The rollover lock is gofrs/flock's LockFileEx on byte 0 of the lock
-//     file; the shared state lives from byte 1 (see stateOffset), because a
-//     LockFileEx lock is mandatory: even this process could not read or
-//     write byte 0 through its other handle.
+//   - The rollover lock is LockFileEx on byte 0 of the lock file
+//     (lockfile_windows.go); the shared state lives from byte 1 (see
+//     stateOffset), because a LockFileEx lock is mandatory: no other handle
+//     can read or write byte 0 while it is held.
 
 // shareAll lets other handles read, write, rename and delete the file.
 const shareAll = windows.FILE_SHARE_READ | windows.FILE_SHARE_WRITE | windows.FILE_SHARE_DELETE
@@ -140,24 +140,15 @@ func openAppendHow(path string, disposition uint32) (*os.File, error) {
 }
 
 // openLockFile opens the lock file for reading and writing the shared
-// state. os.OpenFile's sharing (read and write) is what is needed: gofrs/flock
-// holds the same file open for reading and writing through its own handle,
-// on which it locks byte 0, and the state is read and written from byte 1.
-// Nobody renames or deletes a lock file. The 0644 only matters if the file
-// is new, and then maps to "not read-only"; see openAppend.
+// state, creating it if needed. os.OpenFile's sharing (read and write) is
+// what is needed: other processes hold it open too. Nobody renames or
+// deletes a lock file. mode is not applied; see openAppend.
 //
 // A symbolic link (or another reparse point) at the lock file's name is
 // opened as itself, never followed (lockFileFlag), and refused here, as
 // O_NOFOLLOW refuses it on Unix.
-func openLockFile(path string) (*os.File, error) {
+func openLockFile(path string, mode fs.FileMode) (*os.File, error) {
 	return openLockFileFlag(path, lockFileFlag)
-}
-
-// readLockFile opens an existing lock file to read the shared state
-// without the lock; it never creates one, which is the locked protocol's
-// job.
-func readLockFile(path string) (*os.File, error) {
-	return openLockFileFlag(path, os.O_RDONLY|windows.O_FILE_FLAG_OPEN_REPARSE_POINT)
 }
 
 func openLockFileFlag(path string, flag int) (*os.File, error) {
@@ -177,10 +168,10 @@ func openLockFileFlag(path string, flag int) (*os.File, error) {
 	return f, nil
 }
 
-// lockFileFlag is how gofrs/flock opens the lock file. os.OpenFile passes
+// lockFileFlag is how the lock file is opened. os.OpenFile passes
 // the FILE_FLAG_ bits in the high bits of the flag on to CreateFile:
 // FILE_FLAG_OPEN_REPARSE_POINT opens a symbolic link itself rather than
-// its target, so flock never creates or locks a file elsewhere.
+// its target, so no file elsewhere is ever created or locked.
 const lockFileFlag = os.O_RDWR | os.O_CREATE | windows.O_FILE_FLAG_OPEN_REPARSE_POINT
 
 // writeRecord writes p with exactly one WriteFile call on a handle that
@@ -189,17 +180,8 @@ const lockFileFlag = os.O_RDWR | os.O_CREATE | windows.O_FILE_FLAG_OPEN_REPARSE_
 // processes append at the same time. os.File.Write is not used because it
 // would retry a short write with a second call.
 func writeRecord(fd uintptr, p []byte) (int, error) {
-	h := windows.Handle(fd)
-	if testSerializeAppends {
-		// Test builds under Wine only; see the seam.
-		ov := new(windows.Overlapped)
-		if err := windows.LockFileEx(h, windows.LOCKFILE_EXCLUSIVE_LOCK, 0, ^uint32(0), ^uint32(0), ov); err != nil {
-			return 0, err
-		}
-		defer windows.UnlockFileEx(h, 0, ^uint32(0), ^uint32(0), ov)
-	}
 	var n uint32
-	err := windows.WriteFile(h, p, &n, nil)
+	err := windows.WriteFile(windows.Handle(fd), p, &n, nil)
 	return int(n), err
 }
 
@@ -314,7 +296,7 @@ func pause(d time.Duration) { time.Sleep(d) }
 
 // monotonicFollowsWall is false: the performance counter behind Go's
 // monotonic clock is not slewed with the wall clock, so a write reads the
-// wall clock each time (see Writer.now).
+// wall clock each time (see timing.now).
 const monotonicFollowsWall = false
 
 // setMode does nothing: Windows has no permission bits, only ACLs, which
@@ -331,11 +313,10 @@ func blankTail(fd uintptr, n int) error {
 	return errors.New("overwriting in place is not supported on Windows")
 }
 
-// endFragmentBefore does nothing: a handle opened with FILE_APPEND_DATA
-// only cannot overwrite the fragment a killed process left, and whether
-// Windows cuts a WriteFile short when its process is terminated is not
-// known.
-func (w *Writer) endFragmentBefore([]byte) {}
+// endFragment does nothing: a handle opened with FILE_APPEND_DATA only
+// cannot overwrite the fragment a killed process left, and whether Windows
+// cuts a WriteFile short when its process is terminated is not known.
+func endFragment(fd uintptr, p []byte) error { return nil }
 
 // unlinked reports false: a file deleted while a handle with delete sharing
 // is open keeps its name until the last handle closes.

@@ -8,7 +8,7 @@ import (
 // The writer's one timer does what must happen when nobody writes: it
 // writes out buffered records once they have waited the flush interval
 // (WithBuffer), and it rotates the file at the end of its period
-// (WithIdleRotation). It is armed when a record enters an empty buffer and
+// (unless WithoutIdleRotation). It is armed when a record enters an empty buffer and
 // when a period is committed, never per record.
 
 // maxIdleDelay bounds how long after a boundary an idle writer rotates.
@@ -23,8 +23,8 @@ func (w *Writer) arm(now time.Time) {
 		// the boundary, differently in each process, so that one process
 		// rotates and the others find the work done and follow it
 		// without the lock.
-		due = max(w.periodEnd+int64(w.idleDelay), w.retryAt)
-		if w.busy {
+		due = max(w.tm.periodEnd+int64(w.idleDelay), w.tm.retryAt)
+		if w.tm.busy {
 			// A stalled lock holder: writes retry often, to be on the
 			// new file soon after it goes on; an idle writer has nothing
 			// to misfile and retries once a second.
@@ -39,10 +39,13 @@ func (w *Writer) arm(now time.Time) {
 	}
 	w.timerAt = due
 	d := time.Duration(due - now.UnixNano())
+	// ticks counts the runs of tick to come: Reset that reports true moves
+	// the run that was due; otherwise (and for a new timer) one is added.
 	if w.timer == nil {
+		w.ticks.Add(1)
 		w.timer = time.AfterFunc(d, w.tick)
-	} else {
-		w.timer.Reset(d)
+	} else if !w.timer.Reset(d) {
+		w.ticks.Add(1)
 	}
 }
 
@@ -50,6 +53,7 @@ func (w *Writer) arm(now time.Time) {
 // first) if the period is over, otherwise the buffer if it is due. A tick
 // that finds nothing due (the timer was reset meanwhile) only re-arms.
 func (w *Writer) tick() {
+	defer w.ticks.Done()
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	due := w.timerAt
@@ -59,9 +63,9 @@ func (w *Writer) tick() {
 	}
 	// The flush interval is real time, whatever the writer's clock says
 	// (WithClock): the buffer is due if the timer was set for it.
-	now := w.now()
+	now := w.tm.now()
 	switch ns := now.UnixNano(); {
-	case w.cfg.idleRotation && ns >= w.periodEnd && ns >= w.deadline:
+	case w.cfg.idleRotation && ns >= w.tm.periodEnd && w.tm.due(now):
 		w.maintain(now)
 	case len(w.buf) > 0 && due >= w.flushDue:
 		w.flushLocked()

@@ -22,12 +22,22 @@ import (
 	"time"
 	"unsafe"
 
-	"github.com/gofrs/flock"
 	"github.com/slogrotate/slogrotate/internal/logcheck"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/sys/windows"
 )
+
+// serializedAppend is writeRecord under a LockFileEx lock on the whole
+// file, for the multi-process tests under Wine (see appendOnce).
+func serializedAppend(fd uintptr, p []byte) (int, error) {
+	h, ov := windows.Handle(fd), new(windows.Overlapped)
+	if err := windows.LockFileEx(h, windows.LOCKFILE_EXCLUSIVE_LOCK, 0, ^uint32(0), ^uint32(0), ov); err != nil {
+		return 0, err
+	}
+	defer windows.UnlockFileEx(h, 0, ^uint32(0), ^uint32(0), ov)
+	return writeRecord(fd, p)
+}
 
 // serializeEnv tells a child of TestWindowsMultiProcessUnderWine to
 // serialize its appends too.
@@ -36,7 +46,7 @@ const serializeEnv = "SLOGROTATE_TEST_SERIALIZE_APPENDS"
 func init() {
 	wineVersion = detectWine()
 	if wineVersion != "" && os.Getenv(serializeEnv) == "1" {
-		testSerializeAppends, wineSerialized = true, true
+		appendOnce, wineSerialized = serializedAppend, true
 	}
 	children["win-hold"] = runHoldChild
 	children["win-turns"] = runTurnsChild
@@ -259,22 +269,22 @@ func TestWindowsRenameSharingViolation(t *testing.T) {
 }
 
 // The rollover lock is a LockFileEx lock on byte 0 of the lock file, taken
-// by gofrs/flock through its own handle. The state is read and written
-// from byte 1 through another handle, which the lock does not block; byte
-// 0 itself is out of reach even for this process, which is why the state
+// through the handle the lockFile keeps, through which the state is read
+// and written from byte 1. Another handle (another process) cannot take
+// the lock, and byte 0 itself is out of its reach, which is why the state
 // does not start there.
 func TestWindowsLockFileState(t *testing.T) {
 	dir := tempDir(t)
 	path := filepath.Join(dir, "error.log.lock")
-	lock := flock.New(path, flock.SetFlag(lockFileFlag), flock.SetPermissions(0o640))
-	ok, err := lock.TryLock()
+	l, err := openLock(path, 0o640)
+	require.NoError(t, err)
+	defer l.release()
+	ok, err := l.lock(0, nil)
 	require.NoError(t, err)
 	require.True(t, ok)
-	defer lock.Unlock()
+	defer l.unlock()
 
-	lf, err := openLockFile(path)
-	require.NoError(t, err)
-	defer lf.Close()
+	lf := l.file()
 	_, known, err := readState(lf)
 	require.NoError(t, err)
 	assert.False(t, known, "a new lock file holds no state")
@@ -282,7 +292,7 @@ func TestWindowsLockFileState(t *testing.T) {
 	require.NoError(t, writeState(lf, long))
 	short := sharedState{period: day1.Add(time.Hour), id: fileID{7, 9}, next: 1}
 	require.NoError(t, writeState(lf, short)) // shorter: truncates past the lock
-	got, known, err := readState(lf)
+	got, known, err := l.readState()
 	require.NoError(t, err)
 	require.True(t, known)
 	assert.True(t, got.period.Equal(short.period))
@@ -290,14 +300,19 @@ func TestWindowsLockFileState(t *testing.T) {
 	assert.Equal(t, short.next, got.next)
 
 	// A second process's view: its own lock fails, its state read works.
-	other := flock.New(path, flock.SetFlag(lockFileFlag))
-	ok, err = other.TryLock()
+	other, err := openLockFile(path, 0o640)
+	require.NoError(t, err)
+	defer other.Close()
+	ok, err = tryLockSys(other.Fd())
 	require.NoError(t, err)
 	assert.False(t, ok, "byte 0 is locked")
+	_, known, err = readState(other)
+	require.NoError(t, err)
+	assert.True(t, known)
 
 	t.Run("byte 0 is out of reach", func(t *testing.T) {
 		skipUnderWine(t, wineLocks)
-		_, err := lf.ReadAt(make([]byte, 1), 0)
+		_, err := other.ReadAt(make([]byte, 1), 0)
 		assert.ErrorIs(t, err, windows.ERROR_LOCK_VIOLATION, "LockFileEx locks are mandatory: byte 0 cannot be read through another handle")
 	})
 }
@@ -324,9 +339,9 @@ func TestWindowsOpenNoFollow(t *testing.T) {
 	}
 	require.ErrorIs(t, err, errSymlink)
 
-	lockLink := filepath.Join(dir, "error.log.lock")
+	lockLink := lockPathOf(filepath.Join(dir, "error.log"))
 	require.NoError(t, os.Symlink(target, lockLink))
-	f, err = openLockFile(lockLink)
+	f, err = openLockFile(lockLink, 0o640)
 	if err == nil {
 		f.Close()
 	}
@@ -716,7 +731,7 @@ func TestWindowsProcessesTakeTurns(t *testing.T) {
 		require.NoError(t, err)
 		for _, e := range entries {
 			name := e.Name()
-			if name == live || strings.HasSuffix(name, ".lock") {
+			if name == live || isLockFile(name) {
 				continue
 			}
 			info, err := statPath(filepath.Join(dir, name))
@@ -752,16 +767,6 @@ func TestWindowsProcessesTakeTurns(t *testing.T) {
 	checkLog(t, path, map[int]int{A: seq[A], B: seq[B], C: seq[C]})
 }
 
-// wineStalls is why TestMultiProcessCompressAndSize does not run even with
-// serialized appends. It is not a point where Wine's emulation differs but
-// one of speed: its nine processes make hundreds of rollovers, each append
-// takes two LockFileEx calls, and every lock call is a round trip to the
-// single wineserver process.
-const wineStalls = "not run under Wine even with appends serialized: its nine processes, whose every append and " +
-	"rollover goes through the one wineserver process, stall for up to 2 s between reading the clock and writing, " +
-	"longer than the test's 1 s period, which the protocol does not promise to cover (a record then lands in the next " +
-	"period's file, and the child meant to be killed while compressing may never get to compress)"
-
 // TestWindowsMultiProcessUnderWine runs the multi-process tests, which are
 // skipped under Wine because Wine does not append atomically (wineAppend),
 // with every append made under a LockFileEx lock on the whole file, in the
@@ -770,6 +775,13 @@ const wineStalls = "not run under Wine even with appends serialized: its nine pr
 // processes: processes killed while they hold the rollover lock or
 // compress, size rollovers, compression and retention. On Windows the
 // tests run as they are, and this one is skipped.
+//
+// TestMultiProcessCompressAndSize is not among them, for speed rather than
+// a point where Wine differs: its nine processes make hundreds of
+// rollovers, each append takes two LockFileEx calls, and every lock call
+// is a round trip to the one wineserver process, so they stall for up to
+// 2 s between reading the clock and writing, longer than the test's 1 s
+// period, which the protocol does not promise to cover.
 func TestWindowsMultiProcessUnderWine(t *testing.T) {
 	if wineVersion == "" {
 		t.Skip("only under Wine; on Windows the multi-process tests run as they are")
@@ -778,15 +790,14 @@ func TestWindowsMultiProcessUnderWine(t *testing.T) {
 		t.Skip("forks processes for about twenty seconds")
 	}
 	t.Setenv(serializeEnv, "1") // for the children
-	testSerializeAppends, wineSerialized = true, true
-	defer func() { testSerializeAppends, wineSerialized = false, false }()
+	appendOnce, wineSerialized = serializedAppend, true
+	defer func() { appendOnce, wineSerialized = writeRecord, false }()
 	t.Log("Wine " + wineVersion + ": every append is serialized with LockFileEx; see wineAppend")
 	for _, test := range []struct {
 		name string
 		f    func(*testing.T)
 	}{
 		{"TestMultiProcess", TestMultiProcess},
-		{"TestMultiProcessCompressAndSize", func(t *testing.T) { t.Skip(wineStalls) }},
 		{"TestMultiProcessRetention", TestMultiProcessRetention},
 		{"TestMultiProcessBuffered", TestMultiProcessBuffered},
 	} {

@@ -10,9 +10,11 @@ import (
 	"path/filepath"
 	"sync"
 	"time"
-
-	"github.com/gofrs/flock"
 )
+
+// writer.go holds the Writer: Open, the write path (Write, emit, the
+// buffer), maintain, which decides at a deadline whether to roll over, and
+// the methods Rotate, Reopen, Sync, Flush and Close.
 
 // MaxRecordSize is the largest record a single Write accepts. Larger writes
 // are refused with [ErrRecordTooLarge] rather than risk being split: one
@@ -33,62 +35,44 @@ func blanked(err error) string {
 // Each Write should carry exactly one whole record, ending in a newline: it
 // is written with one system call (alone, or in a batch of whole records
 // with [WithBuffer]) and is never split across files or interleaved with
-// another process's record. (The newline matters: a record that does not
-// end one is taken for what a process killed in the middle of its write
-// left, and the next batch appended after it ends its line.) Without a buffer, when Write returns without error the record is
+// another process's record. A record that does not end in a newline gets
+// one, so that each record is a line of its own. Without a buffer, when
+// Write returns without error the record is
 // in the operating system's page cache, where it survives a crash of the
 // process; [Writer.Sync] forces it to the disk. With a buffer, it is there
 // once the batch is written (see [WithBuffer] for when).
 type Writer struct {
-	path string
-	cfg  config
-	lock *flock.Flock
+	// Set by Open, then only read.
+	path    string
+	cfg     config
+	lock    *lockFile // the rollover lock and the shared state (lockfile.go)
+	janitor *janitor  // nil unless retention, compression, OnRotate or a buffer is on
 
-	mu     sync.Mutex
-	f      *os.File // nil after Close, or if the log could not be opened
-	fd     uintptr  // f's descriptor, for writeRecord
-	id     fileID   // identity of f
-	closed bool
+	mu sync.Mutex // guards everything below
 
-	// The timing state, changed only by commit, setPeriod, checkLater,
-	// fallback and checkSize (and by emit, after a failed write, which
-	// asks for a check at once), each of which renews deadline. Times are
-	// UnixNano.
-	period    time.Time // the period f holds records of
-	periodEnd int64     // when that period ends
-	nextCheck int64     // when to check next that f is still at the path
-	retryAt   int64     // before when a failed rollover is not retried
-	busy      bool      // the last rollover found the lock busy past the timeout
-	oversize  bool      // f reached the size limit
-	// deadline is the only field the write path reads: the earliest of
-	// periodEnd and nextCheck (at once if oversize), not before retryAt.
-	deadline int64
-	// derive: now extends epoch, the last full reading of the default
-	// clock, with the monotonic clock.
-	derive bool
-	epoch  time.Time
+	// The open file, written by the rollover (rollover.go) and by emit,
+	// which drops a descriptor that may no longer append.
+	f       *os.File // nil after Close, or if the log could not be opened
+	fd      uintptr  // f's descriptor, for writeRecord
+	id      fileID   // identity of f
+	openErr error    // why f is nil, for the error each write then reports
+	closed  bool
+	// lineOpen: the last write was cut short and its fragment could not
+	// be blanked, so the file ends in a line not ended; the next write
+	// starts with a newline (emit).
+	lineOpen bool
 
-	// With WithMaxSize: bytes this process wrote since it last looked at
-	// the file's size, and how many it may write before looking again.
-	unchecked, sizeStep int64
+	tm timing // the timing state, written only by its methods (timing.go)
 
-	// openErr is why w.f is nil, for the error each write then reports.
-	openErr error
-
-	// cut: the last write was cut short and its fragment could not be
-	// blanked; the next write starts with a newline.
-	cut bool
-
-	jan *janitor // nil unless retention, compression or OnRotate is on
-
-	// With WithBuffer: records not yet written (the timer writes them out
-	// at flushDue).
+	// With WithBuffer: records not yet written (buffer and flushLocked;
+	// the timer writes them out at flushDue).
 	buf      []byte
 	bufSize  int
 	flushDue int64 // when the oldest buffered record must be written
 
-	// The writer's one timer (timer.go), due at timerAt.
+	// The writer's one timer (timer.go: arm and tick), due at timerAt.
 	timer     *time.Timer
+	ticks     sync.WaitGroup // runs of tick to come or under way, for Close to wait for
 	timerAt   int64
 	idleDelay time.Duration // how long after a boundary an idle writer rotates
 
@@ -121,12 +105,23 @@ type Writer struct {
 //
 // If the file at path holds records of an earlier period (a process wrote
 // it yesterday and nobody has written since), Open archives it first.
+//
+// A nil option, or an option given a bad value, makes Open fail with an
+// error matching [ErrInvalidOption].
+//
+// Open starts one goroutine if retention, compression, [WithOnRotate] or
+// [WithBuffer] is on: the janitor, which deletes and compresses archives
+// and calls OnRotate. A timer (idle rotation, the flush interval) runs its
+// function on a goroutine of its own while it fires. [Writer.Close] stops
+// both.
 func Open(path string, opts ...Option) (*Writer, error) {
 	cfg := defaultConfig()
-	for _, o := range opts {
-		if o != nil {
-			o(&cfg)
+	for i, o := range opts {
+		if o == nil {
+			cfg.fail("Open: option %d of %d is nil", i+1, len(opts))
+			continue
 		}
+		o(&cfg)
 	}
 	if err := cfg.check(path); err != nil {
 		return nil, err
@@ -140,28 +135,23 @@ func Open(path string, opts ...Option) (*Writer, error) {
 	if err := cfg.prepareArchiveDir(path); err != nil {
 		return nil, err
 	}
-	w := &Writer{
-		path: path,
-		cfg:  cfg,
-		lock: flock.New(cfg.lockPath, flock.SetFlag(lockFileFlag), flock.SetPermissions(cfg.mode)),
+	lock, err := openLock(cfg.lockPath, cfg.mode)
+	if err != nil {
+		return nil, err
 	}
+	w := &Writer{path: path, cfg: cfg, lock: lock}
 	w.idleDelay = rand.N(maxIdleDelay)
 	if cfg.bufSize > 0 {
 		w.bufSize = cfg.bufSize
 		w.buf = make([]byte, 0, cfg.bufSize)
 	}
-	if cfg.maxSize > 0 {
-		w.sizeStep = max(cfg.maxSize/16, 1)
-	} else {
-		w.sizeStep = 1<<63 - 1
-	}
 	if cfg.compress || cfg.maxBackups > 0 || cfg.maxAge > 0 || cfg.maxTotal > 0 || cfg.onRotate != nil || cfg.bufSize > 0 {
 		// Before the first rollover, which may archive a file left from an
 		// earlier period: that archive is the janitor's too.
-		w.jan = newJanitor(path, &w.cfg)
+		w.janitor = newJanitor(path, &w.cfg, lock)
 	}
 	now := cfg.clock()
-	w.epoch, w.derive = now, cfg.wallClock && monotonicFollowsWall
+	w.tm = newTiming(&w.cfg, now)
 	// A lock file that is merely busy is no reason to fail: the writer
 	// writes on and rotates later. One that cannot be opened at all (a
 	// symlink planted in its place, no permission) would leave the log
@@ -186,79 +176,61 @@ var _ io.WriteCloser = (*Writer)(nil)
 // Path returns the path of the live log file.
 func (w *Writer) Path() string { return w.path }
 
-// Write appends p as one record. It returns [ErrRecordTooLarge] if p is
-// longer than [MaxRecordSize] and [ErrClosed] after Close. Every error but
-// ErrClosed is also passed to the error handler.
+// Write appends p as one record, with a newline after it if p does not end
+// in one. It returns [ErrRecordTooLarge] if p is longer than
+// [MaxRecordSize] and [ErrClosed] after Close. Every error but ErrClosed is
+// also passed to the error handler. On success it returns len(p).
 func (w *Writer) Write(p []byte) (int, error) {
-	if len(p) > MaxRecordSize {
-		err := fmt.Errorf("%w: %d bytes for %s", ErrRecordTooLarge, len(p), w.path)
+	size := len(p)
+	if size > MaxRecordSize {
+		err := fmt.Errorf("%w: %d bytes for %s", ErrRecordTooLarge, size, w.path)
 		w.cfg.onError(err)
 		return 0, err
+	}
+	if size > 0 && p[size-1] != '\n' {
+		p = append(p[:size:size], '\n')
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.closed {
 		return 0, ErrClosed
 	}
-	now := w.now()
-	if now.UnixNano() >= w.deadline {
+	now := w.tm.now()
+	if w.tm.due(now) {
 		w.maintain(now)
 	}
+	var n int
+	var err error
 	if w.bufSize > 0 && len(p) < w.bufSize {
-		return w.buffer(p, now)
+		n, err = w.buffer(p, now)
+	} else {
+		w.flushLocked() // keep the order of records
+		n, err = w.emit(p)
 	}
-	w.flushLocked() // keep the order of records
-	return w.emit(p)
+	return min(n, size), err
 }
-
-// now is the time a write is placed by. With the default clock on Linux
-// it is the last full reading of time.Now (the epoch) plus the monotonic
-// time elapsed since: one clock read instead of time.Now's two, on the path
-// of every record. The two clocks advance at the same rate
-// (monotonicFollowsWall); they part only when the wall clock is
-// stepped or the machine sleeps, so the epoch is renewed after epochLife,
-// and nothing is decided on a derived time: one at or past the deadline is
-// replaced by a full reading.
-func (w *Writer) now() time.Time {
-	if !w.derive {
-		return w.cfg.clock()
-	}
-	d := time.Since(w.epoch)
-	if t := w.epoch.Add(d); d < epochLife && t.UnixNano() < w.deadline {
-		return t
-	}
-	w.epoch = time.Now()
-	return w.epoch
-}
-
-// epochLife bounds how long a derived time may lag a stepped wall clock or
-// a machine woken from sleep: a second of writing.
-const epochLife = time.Second
 
 // emit writes p, one record or a batch of whole records, with one system
 // call. Errors go to the error handler too.
 func (w *Writer) emit(p []byte) (int, error) {
 	if w.f == nil {
-		err := fmt.Errorf("slogrotate: write %s: the log file is not open", w.path)
-		if w.openErr != nil {
-			err = fmt.Errorf("slogrotate: write %s: the log file is not open: %w", w.path, w.openErr)
-		}
+		err := w.notOpen("write")
 		w.cfg.onError(err)
 		return 0, err
 	}
 	rec := p
-	if w.cut {
+	if w.lineOpen {
 		// The fragment of an earlier cut record could not be blanked: end
 		// its line first, in the same write, so this record is whole.
 		rec = append([]byte{'\n'}, p...)
 	}
-	n, err := writeRecord(w.fd, rec)
-	if w.unchecked += int64(n); w.unchecked >= w.sizeStep {
+	n, err := appendOnce(w.fd, rec)
+	if w.tm.wrote(n) {
 		w.checkSize()
 	}
 	switch {
 	case n == len(rec):
-		w.cut, n = false, len(p)
+		w.lineOpen, n = false, len(p)
 		w.endFragmentBefore(rec) // a killed process's cut write may precede it
 	case n > 0:
 		// The file system took only part of the record: it is full, or
@@ -266,7 +238,7 @@ func (w *Writer) emit(p []byte) (int, error) {
 		// blanked to spaces and a newline, so that whatever any process
 		// appends next starts on a line of its own.
 		berr := blankFragment(w.fd, n)
-		w.cut = berr != nil
+		w.lineOpen = berr != nil
 		err = fmt.Errorf("%w: the record was cut after %d of %d bytes (is the file system full?) and is lost; its fragment %s",
 			io.ErrShortWrite, n, len(rec), blanked(berr))
 		n = 0
@@ -280,13 +252,45 @@ func (w *Writer) emit(p []byte) (int, error) {
 		w.cfg.onError(err)
 		// A failure may mean the file is gone (its directory was removed);
 		// check again on the next write rather than a second later.
-		w.nextCheck = 0
-		w.updateDeadline()
+		w.tm.checkNow()
 	}
 	return n, err
 }
 
-// maintain runs on the first write at or after w.deadline: it rolls over if
+// notOpen is the error of op with no file open, and why if known.
+func (w *Writer) notOpen(op string) error {
+	if w.openErr != nil {
+		return fmt.Errorf("slogrotate: %s %s: the log file is not open: %w", op, w.path, w.openErr)
+	}
+	return fmt.Errorf("slogrotate: %s %s: the log file is not open", op, w.path)
+}
+
+// minLookedAt is the smallest unbuffered record after which the writer
+// looks for a fragment (see endFragment). The look costs an lseek(2) per
+// write and, once in 4096 writes, a pread(2): small next to a write(2) of
+// 4 KiB, but a large part of the cost of a small record's.
+const minLookedAt = 4 << 10
+
+// endFragmentBefore ends the line of a fragment just before rec, which
+// emit has just appended whole. A buffered writer looks after every
+// batch; an unbuffered one after records of minLookedAt bytes or more.
+func (w *Writer) endFragmentBefore(rec []byte) {
+	if w.bufSize == 0 && len(rec) < minLookedAt {
+		return
+	}
+	err := endFragment(w.fd, rec)
+	if err == nil {
+		return
+	}
+	w.cfg.onError(fmt.Errorf("slogrotate: write %s: the write before this one was cut short (a process killed in the middle of it?), and its line could not be ended: %w", w.path, err))
+	if errors.Is(err, errAppendLost) {
+		w.f.Close() // never write through a descriptor that may not append
+		w.f = nil
+		w.tm.checkNow()
+	}
+}
+
+// maintain runs on the first write at or after the deadline: it rolls over if
 // the period has ended or the file reached the size limit, and otherwise
 // checks that w.f is still the file at the path. Errors go to the error
 // handler; the write goes ahead with whatever file w.f is then.
@@ -295,24 +299,24 @@ func (w *Writer) maintain(now time.Time) {
 	// w.f holds: they go there before anything changes.
 	w.flushLocked()
 	why := scheduled
-	if now.UnixNano() < w.periodEnd && w.f != nil {
-		if !w.oversize {
-			w.checkLater(now)
+	if now.UnixNano() < w.tm.periodEnd && w.f != nil {
+		if !w.tm.oversize {
+			w.tm.checkLater(now)
 			w.lookAtOptions()
 			info, err := statPath(w.path)
 			if err == nil && info.id == w.id && (w.cfg.maxSize == 0 || info.size < w.cfg.maxSize) {
 				return
 			}
-			w.oversize = err == nil && info.id == w.id
+			w.tm.setOversize(err == nil && info.id == w.id)
 		}
-		if w.oversize {
+		if w.tm.oversize {
 			why = sized
 		}
 	}
 	// After a lock wait that timed out, the holder is stalled: retries
 	// try the lock once, without waiting, and do not report the same
 	// busy lock again.
-	wait, wasBusy := w.cfg.lockTimeout, w.busy
+	wait, wasBusy := w.cfg.lockTimeout, w.tm.busy
 	if wasBusy {
 		wait = 0
 	}
@@ -324,42 +328,16 @@ func (w *Writer) maintain(now time.Time) {
 // checkSize looks at the real size of the file, which all processes write,
 // and makes the next write roll over if it reached the limit.
 func (w *Writer) checkSize() {
-	w.unchecked = 0
 	if info, err := statFile(w.f); err == nil && info.size >= w.cfg.maxSize {
-		w.oversize = true
-		w.updateDeadline()
+		w.tm.setOversize(true)
 	}
 }
 
-// commit makes period the one w.f holds, after a rollover at now.
+// commit makes period the one w.f holds, after a rollover at now, and
+// sets the timer for the new period.
 func (w *Writer) commit(period time.Time, now time.Time) {
-	w.setPeriod(period)
-	w.retryAt = 0
-	w.unchecked = 0
-	w.checkLater(now)
+	w.tm.commit(period, now)
 	w.arm(now)
-}
-
-// setPeriod makes period the one w.f holds.
-func (w *Writer) setPeriod(period time.Time) {
-	w.period = period
-	w.periodEnd = w.cfg.schedule.next(period, w.cfg.loc).UnixNano()
-	w.updateDeadline()
-}
-
-// checkLater schedules the next check that w.f is the file at the path,
-// which also looks at its size.
-func (w *Writer) checkLater(now time.Time) {
-	w.nextCheck = now.UnixNano() + int64(w.cfg.reopenCheck)
-	w.oversize = false
-	w.updateDeadline()
-}
-
-func (w *Writer) updateDeadline() {
-	w.deadline = max(min(w.periodEnd, w.nextCheck), w.retryAt)
-	if w.oversize {
-		w.deadline = w.retryAt
-	}
 }
 
 // Rotate archives the live file now, whatever the schedule says, unless it
@@ -393,7 +371,8 @@ func (w *Writer) Reopen() error {
 }
 
 // Sync writes out buffered records (see [WithBuffer]) and commits the file
-// to stable storage with fsync.
+// to stable storage with fsync. With no file open (the log could not be
+// opened or reopened; every write fails meanwhile), it fails, saying why.
 func (w *Writer) Sync() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -404,7 +383,7 @@ func (w *Writer) Sync() error {
 		return err
 	}
 	if w.f == nil {
-		return nil
+		return w.notOpen("sync")
 	}
 	if err := w.f.Sync(); err != nil {
 		return fmt.Errorf("slogrotate: sync %s: %w", w.path, err)
@@ -413,18 +392,24 @@ func (w *Writer) Sync() error {
 }
 
 // Close writes out buffered records and closes the file. Writes after
-// Close fail with [ErrClosed]. Close does not rotate: another process, or
-// the next Open, archives the file when its period has ended.
+// Close fail with [ErrClosed], and so does a second Close. Close does not
+// rotate: another process, or the next Open, archives the file when its
+// period has ended.
+//
+// Close stops the goroutines Open started and waits for them: the janitor
+// (abandoning a compression under way, which the next sweep in any
+// process redoes) and a timer function that is running. When it returns,
+// no goroutine of the Writer is left but those returning.
 func (w *Writer) Close() error {
 	w.mu.Lock()
 	if w.closed {
 		w.mu.Unlock()
-		return nil
+		return ErrClosed
 	}
 	err := w.flushLocked()
 	w.closed = true
-	if w.timer != nil {
-		w.timer.Stop()
+	if w.timer != nil && w.timer.Stop() {
+		w.ticks.Done() // its function will not run
 	}
 	if w.f != nil {
 		if cerr := w.f.Close(); cerr != nil {
@@ -432,13 +417,15 @@ func (w *Writer) Close() error {
 		}
 		w.f = nil
 	}
-	jan := w.jan
+	jan := w.janitor
 	w.mu.Unlock()
 	// The janitor may be calling OnRotate or the error handler, which may
 	// log through this writer: wait for it without holding w.mu.
 	if jan != nil {
 		jan.close()
 	}
+	w.ticks.Wait()
+	w.lock.release()
 	return err
 }
 
@@ -465,7 +452,7 @@ func (w *Writer) buffer(p []byte, now time.Time) (int, error) {
 		// follower that stops reading at the rename still sees them.
 		const early = 5 * time.Millisecond // timers fire late, not early
 		w.flushDue = now.UnixNano() + int64(w.cfg.flushEvery)
-		if end := w.periodEnd - int64(early); end > now.UnixNano() {
+		if end := w.tm.periodEnd - int64(early); end > now.UnixNano() {
 			w.flushDue = min(w.flushDue, end)
 		}
 		w.buf = append(w.buf, p...)

@@ -91,7 +91,7 @@ func median(ds []time.Duration) time.Duration {
 // the CPU time it used (with its children: cat under sh).
 func timeRun(b *testing.B, dir, input, name string, args ...string) (wall, cpu time.Duration) {
 	out := filepath.Join(dir, "out")
-	for _, p := range []string{out, out + ".lock"} {
+	for _, p := range []string{out, filepath.Join(dir, ".out.lock")} {
 		os.Remove(p)
 	}
 	in, err := os.Open(input)

@@ -17,7 +17,11 @@ import (
 // option registers a flag whose value becomes one Writer option.
 func (s *settings) option(fl *flag.FlagSet, name, usage string, parse optionParser) {
 	s.optionOf[name] = parse.option
-	fl.Var(&optionFlag{parse: parse, add: func(o slogrotate.Option) { s.opts = append(s.opts, o) }}, name, usage)
+	fl.Var(&optionFlag{parse: parse, add: func(o slogrotate.Option) {
+		if o != nil { // a flag that asks for the default
+			s.opts = append(s.opts, o)
+		}
+	}}, name, usage)
 }
 
 // An optionParser turns a flag's text into an Option, or says what is
@@ -121,7 +125,22 @@ func boolean(opt func() slogrotate.Option) optionParser {
 			return nil, errors.New("want true or false")
 		}
 		if !on {
-			return nil, nil // Open skips a nil option
+			return nil, nil // the default: no option
+		}
+		return opt(), nil
+	}}
+}
+
+// negated is a boolean flag, on by default, for an option that turns the
+// behaviour off.
+func negated(opt func() slogrotate.Option) optionParser {
+	return optionParser{option: optionName(opt), isBool: true, parse: func(s string) (slogrotate.Option, error) {
+		on, err := strconv.ParseBool(s)
+		if err != nil {
+			return nil, errors.New("want true or false")
+		}
+		if on {
+			return nil, nil // the default: no option
 		}
 		return opt(), nil
 	}}

@@ -305,7 +305,15 @@ func (r *Report) Names() []string {
 	return names
 }
 
-// ScanDir reads every regular file in dir but lock files (*.lock) and
+// IsLockFile reports whether the file name name is a lock file: one set
+// with WithLockFile, ending in ".lock", or a default one, hidden beside
+// the log (.error.lock-log, .error.maint-lock-log).
+func IsLockFile(name string) bool {
+	return strings.HasSuffix(name, ".lock") ||
+		strings.HasPrefix(name, ".") && (strings.Contains(name, ".lock") || strings.Contains(name, ".maint-lock"))
+}
+
+// ScanDir reads every regular file in dir but lock files (see IsLockFile) and
 // those skip accepts (skip may be nil): .gz files gunzipped, temporary
 // files (*.tmp*) counted and not read. Torn lines, invalid .gz files and
 // temporary files are problems.
@@ -322,7 +330,7 @@ func scanDir(dir string, skip func(name string) bool, d Decoders) (*Report, erro
 		ByFile: map[string]*File{}, ByKey: map[Key][]Place{}, Fragments: map[int]int{}}
 	for _, e := range entries {
 		name := e.Name()
-		if !e.Type().IsRegular() || strings.HasSuffix(name, ".lock") || skip != nil && skip(name) {
+		if !e.Type().IsRegular() || IsLockFile(name) || skip != nil && skip(name) {
 			continue
 		}
 		if strings.Contains(name, ".tmp") {

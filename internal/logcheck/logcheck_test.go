@@ -83,6 +83,8 @@ func TestCheckFindsEveryProblem(t *testing.T) {
 	write(t, dir, "error.log.2021-10-18T10-00-04.gz.tmp", "")
 	write(t, dir, "error.log", rec(0, 4, 5100)+rec(1, 2, 6100)+"  \n"+rec(2, 0, 5200)+rec(1, 9, 5300)+`{"w":1`)
 	write(t, dir, "error.log.lock", "state")
+	write(t, dir, ".error.lock-log", "state")
+	write(t, dir, ".error.maint-lock-log", "state")
 	write(t, dir, "other.log", rec(0, 3, 0))
 	r, err := Check(filepath.Join(dir, "error.log"), everySecond, map[int]int{0: 5, 1: 3})
 	if err != nil {
