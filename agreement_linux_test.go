@@ -147,7 +147,7 @@ func TestOptionsDifferRollingRestart(t *testing.T) {
 // recordedOptions is the agreement the lock file of the log at path
 // records, unknown if it cannot be read.
 func recordedOptions(path string) agreement {
-	b, err := os.ReadFile(path + ".lock")
+	b, err := os.ReadFile(lockPathOf(path))
 	if err != nil || len(b) <= stateOffset {
 		return agreement{}
 	}
