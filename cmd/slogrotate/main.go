@@ -103,14 +103,14 @@ func run(args []string, stdin *os.File, stdout, stderr io.Writer) int {
 	}
 	stopSignals := slogrotate.HandleSignals(w, nil)
 	capacity := pipeCapacity(stdin)
-	in, restore := interruptible(stdin)
+	in, restore := openInput(stdin)
 	defer restore()
 	var stop atomic.Bool
 	stopped := make(chan struct{}) // closed after stop is set: ends a pause
 	stopTerm := onTerminate(func() {
 		stop.Store(true)
 		close(stopped)
-		in.SetReadDeadline(time.Now()) // wakes a blocked read; fails harmlessly where reads do not block
+		in.interrupt()
 	})
 	var src io.Reader = stoppableReader{r: in, stop: &stop}
 	if s.readInterval > 0 {
