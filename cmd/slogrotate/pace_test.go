@@ -4,7 +4,9 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -118,4 +120,54 @@ func TestReadIntervalTerminate(t *testing.T) {
 	if got := readLines(t, log); len(got) != 1 || got[0] != "read before the pause" {
 		t.Errorf("the log holds %q, want the record read before the pause", got)
 	}
+}
+
+// TestReadIntervalWritesWakeNothing: records written while the command
+// pauses wake none of its threads, which is the CPU the pause saves the
+// writer. 500 records, 1ms apart, into the pipe during an hour's pause:
+// a command that watched its input with Go's poller (epoll) was woken by
+// most of them.
+func TestReadIntervalWritesWakeNothing(t *testing.T) {
+	log := filepath.Join(t.TempDir(), "app.log")
+	cmd, w, done := startPiped(t, "-input", "nul", "-read-interval", "1h", log)
+	w.WriteString("first\x00")
+	waitForFile(t, log, "first\n") // a short read: the next starts in an hour
+	const n = 500
+	before := wakeUps(t, cmd.Process.Pid)
+	for i := range n {
+		fmt.Fprintf(w, "record %d\x00", i)
+		time.Sleep(time.Millisecond) // each record alone, as a worker writes them
+	}
+	woken := wakeUps(t, cmd.Process.Pid) - before
+	if woken > n/4 {
+		t.Errorf("the command's threads were woken %d times by %d records written during a pause, want almost never", woken, n)
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	if err := waitDone(t, done); err != nil {
+		t.Fatalf("exit after SIGTERM: %v", err)
+	}
+}
+
+// wakeUps is the number of times the threads of process pid were woken
+// from a sleep (their voluntary context switches).
+func wakeUps(t *testing.T, pid int) int {
+	t.Helper()
+	files, err := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/status", pid))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no threads of process %d in /proc: %v", pid, err)
+	}
+	total := 0
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			continue // a thread that ended
+		}
+		for _, line := range strings.Split(string(data), "\n") {
+			if v, ok := strings.CutPrefix(line, "voluntary_ctxt_switches:"); ok {
+				k, _ := strconv.Atoi(strings.TrimSpace(v))
+				total += k
+			}
+		}
+	}
+	return total
 }
