@@ -252,7 +252,7 @@ func (s stoppableReader) Read(p []byte) (int, error) {
 	}
 	n, err := s.r.Read(p)
 	if n == 0 && s.stop.Load() {
-		return 0, errStopped // the read was interrupted by the deadline
+		return 0, errStopped // the read was interrupted (input.interrupt)
 	}
 	return n, err
 }

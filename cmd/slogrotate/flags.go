@@ -23,6 +23,9 @@ type settings struct {
 	attrs    []attr
 	tee      bool
 	bufBytes int // -buffer, 0 if not given
+	// readInterval (-read-interval): after a short read, the least time
+	// from its start to the next read's; 0 reads at once.
+	readInterval time.Duration
 
 	// optionOf names the Writer option each option flag sets, for the
 	// test that keeps flags, options and docs/command.md in step.
@@ -117,6 +120,7 @@ func (s *settings) flagSet(stderr io.Writer) *flag.FlagSet {
 	fl.Var(attrFlag{&s.attrs}, "attr", "add `KEY=VALUE` to every JSON record (repeatable)")
 	fl.StringVar(&s.level, "level", s.level, "`LEVEL` string of JSON records")
 	fl.BoolVar(&s.tee, "tee", false, "also copy standard input to standard output")
+	fl.DurationVar(&s.readInterval, "read-interval", 0, "after a read that brought little, start the next one `DURATION` after it began (0: at once)")
 	return fl
 }
 
@@ -138,6 +142,9 @@ func (s *settings) finish(fl *flag.FlagSet) error {
 				return usageError{fmt.Sprintf("-%s needs -format json", name)}
 			}
 		}
+	}
+	if s.readInterval < 0 {
+		return usageError{fmt.Sprintf("invalid value %q for flag -read-interval: must not be negative", s.readInterval)}
 	}
 	s.layoutGiven = set["layout"]
 	if err := s.finishCompression(set); err != nil {

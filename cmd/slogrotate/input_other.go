@@ -4,9 +4,8 @@ package main
 
 import "os"
 
-// interruptible returns standard input as it is: on systems without
-// non-blocking pipes in Go's poller a stop signal takes effect at the next
-// line read.
-func interruptible(stdin *os.File) (*os.File, func()) {
-	return stdin, func() {}
+// openInput returns standard input as it is: on systems without poll(2) a
+// stop signal takes effect at the next record read.
+func openInput(stdin *os.File) (input, func()) {
+	return fileInput{stdin}, func() {}
 }

@@ -16,7 +16,10 @@
 // Everything complete that one read brings is written at once, in as few
 // write(2) calls as whole records of at most MaxRecordSize bytes allow;
 // nothing complete waits for more input. With -buffer the Writer also
-// batches records across reads, up to the flush interval.
+// batches records across reads, up to the flush interval. With
+// -read-interval the command reads a stream of small records in batches,
+// which saves the writers CPU: after a read that brought little, the next
+// one starts only once the interval has passed since that read began.
 //
 // With -post-rotate, a program runs on each finished archive, once across
 // all the processes sharing the log (see docs/command.md for when a call
@@ -99,14 +102,20 @@ func run(args []string, stdin *os.File, stdout, stderr io.Writer) int {
 		return openFailed(s, err, stderr)
 	}
 	stopSignals := slogrotate.HandleSignals(w, nil)
-	in, restore := interruptible(stdin)
+	capacity := pipeCapacity(stdin)
+	in, restore := openInput(stdin)
 	defer restore()
 	var stop atomic.Bool
+	stopped := make(chan struct{}) // closed after stop is set: ends a pause
 	stopTerm := onTerminate(func() {
 		stop.Store(true)
-		in.SetReadDeadline(time.Now()) // wakes a blocked read; fails harmlessly where reads do not block
+		close(stopped)
+		in.interrupt()
 	})
 	var src io.Reader = stoppableReader{r: in, stop: &stop}
+	if s.readInterval > 0 {
+		src = newPacedReader(src, s.readInterval, capacity, stopped)
+	}
 	if s.tee {
 		src = &teeReader{r: src, w: stdout, stderr: stderr}
 	}

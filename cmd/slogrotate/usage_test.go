@@ -54,6 +54,8 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"-post-rotate", "no-such-program-anywhere", log}, []string{"-post-rotate", "no-such-program-anywhere"}},
 		{[]string{"-post-rotate-arg", "x", log}, []string{"-post-rotate-arg", "-post-rotate PROGRAM"}},
 		{[]string{"-post-rotate", "true", "-post-rotate-timeout", "0s", log}, []string{"-post-rotate-timeout"}},
+		{[]string{"-read-interval", "-1ms", log}, []string{"-read-interval", "negative"}},
+		{[]string{"-read-interval", "soon", log}, []string{"-read-interval"}},
 		{[]string{"-no-such-flag", log}, []string{"-no-such-flag"}},
 		{[]string{}, []string{"PATH"}},
 		{[]string{log, "extra"}, []string{"PATH"}},

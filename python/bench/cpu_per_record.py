@@ -3,8 +3,10 @@ user and system, this process only) per record through
 slogrotate.TimedRotatingFileHandler, next to logging.FileHandler and the
 standard library's TimedRotatingFileHandler writing the same records, in
 one run. The command's own CPU is another process's and is not counted.
+slogrotate's handler runs once per read interval of -intervals (seconds,
+default 0 and 0.001: each record read at once, and the handler's default).
 
-    python3 python/bench/cpu_per_record.py [-n RECORDS] [-rounds N] [-command PATH]
+    python3 python/bench/cpu_per_record.py [-n RECORDS] [-rounds N] [-command PATH] [-intervals 0,0.001]
 
 Each round runs every handler once, in turn; the table gives the median
 over rounds of CPU microseconds per record, and the median (and range) over
@@ -26,14 +28,18 @@ import slogrotate  # noqa: E402  (the package beside this directory)
 FORMAT = "%(asctime)s %(process)d %(levelname)s %(name)s %(message)s"
 
 
-def handlers(d, command):
-    return {
+def handlers(d, command, intervals):
+    hs = {
         "logging.FileHandler": lambda: logging.FileHandler(os.path.join(d, "file.log")),
         "stdlib TimedRotatingFileHandler": lambda: logging.handlers.TimedRotatingFileHandler(
             os.path.join(d, "stdlib.log"), when="midnight"),
-        "slogrotate.TimedRotatingFileHandler": lambda: slogrotate.TimedRotatingFileHandler(
-            os.path.join(d, "slogrotate.log"), when="midnight", command=command),
     }
+    for sec in intervals:
+        hs["slogrotate, readInterval=%g" % sec] = (
+            lambda sec=sec: slogrotate.TimedRotatingFileHandler(
+                os.path.join(d, "slogrotate.log"), when="midnight", command=command,
+                readInterval=sec))
+    return hs
 
 
 def line(log, i):
@@ -70,9 +76,12 @@ def main():
     ap.add_argument("-n", type=int, default=5000, help="records per handler per round")
     ap.add_argument("-rounds", type=int, default=15)
     ap.add_argument("-command", default=None, help="the slogrotate program (default: looked up)")
+    ap.add_argument("-intervals", default="0,0.001",
+                    help="slogrotate's readInterval values to measure, seconds, comma-separated")
     args = ap.parse_args()
+    intervals = [float(x) for x in args.intervals.split(",")]
     with tempfile.TemporaryDirectory() as d:
-        hs = handlers(d, args.command)
+        hs = handlers(d, args.command, intervals)
         for kind, emit in [("line", line), ("traceback", traceback_record)]:
             times = {name: [] for name in hs}
             for _ in range(args.rounds):

@@ -73,6 +73,12 @@ class TimedRotatingFileHandler(logging.Handler):
         and then 'slogrotate' on PATH are tried.
     timeout: the longest flush() and close() wait, in seconds, for the
         command to write what it was given.
+    readInterval: seconds (default 0.001). After a read that brought
+        little, the command starts its next read only this long after that
+        one began, so that a stream of records is read in batches and a
+        record's write does not pay for waking the command; a record may
+        wait this long in the pipe, and a write into a full pipe may block
+        this long. 0 reads each record at once.
 
     Unless delay is true, the constructor runs the command once to check
     the configuration, and raises CommandError when it is not found or
@@ -102,7 +108,7 @@ class TimedRotatingFileHandler(logging.Handler):
 
     def __init__(self, filename, when="h", interval=1, backupCount=0, encoding=None,
                  delay=False, utc=False, atTime=None, errors=None, *, maxBytes=0,
-                 compress=False, command=None, timeout=10.0):
+                 compress=False, command=None, timeout=10.0, readInterval=0.001):
         logging.Handler.__init__(self)
         # Set first: logging.shutdown() flushes even a handler whose
         # constructor raised.
@@ -113,6 +119,7 @@ class TimedRotatingFileHandler(logging.Handler):
         self.interval = interval
         self.backupCount = _whole(backupCount, "backupCount")
         self.maxBytes = _whole(maxBytes, "maxBytes")
+        self.readInterval = _seconds(readInterval, "readInterval")
         self.utc, self.atTime, self.compress = bool(utc), atTime, bool(compress)
         self.delay, self.timeout = delay, timeout
         self.encoding, self.errors = encoding, errors
@@ -135,6 +142,8 @@ class TimedRotatingFileHandler(logging.Handler):
             flags += ["-max-size", str(self.maxBytes)]
         if self.compress:
             flags.append("-compress")
+        if _go_duration(self.readInterval):
+            flags += ["-read-interval", _go_duration(self.readInterval)]
         return flags
 
     def _prepare(self):
@@ -253,6 +262,24 @@ def _whole(n, name):
     if isinstance(n, bool) or not isinstance(n, int) or n < 0:
         raise ValueError("%s must be a whole number of at least 0, got %r" % (name, n))
     return n
+
+
+def _seconds(x, name):
+    if isinstance(x, bool) or not isinstance(x, (int, float)) or not 0 <= x < float("inf"):
+        raise ValueError("%s must be a number of seconds, 0 or more, got %r" % (name, x))
+    return x
+
+
+def _go_duration(seconds):
+    """Return seconds as a Go duration for a flag ('1ms'), or '' for none
+    (less than a nanosecond)."""
+    ns = round(seconds * 1e9)
+    if ns == 0:
+        return ""
+    for unit, size in (("s", 10**9), ("ms", 10**6), ("us", 10**3)):
+        if ns % size == 0:
+            return "%d%s" % (ns // size, unit)
+    return "%dns" % ns
 
 
 def _split_command(command):

@@ -79,6 +79,9 @@ class ParameterTest(TempLog):
             (dict(when="w6", atTime=datetime.time(0, 0)), ["-weekly", "sunday"], "%Y-%m-%d"),
             (dict(when="midnight", utc=True, backupCount=7, maxBytes=1 << 20, compress=True),
              ["-utc", "-max-backups", "7", "-max-size", "1048576", "-compress"], "%Y-%m-%d"),
+            (dict(), ["-read-interval", "1ms"], "%Y-%m-%d_%H"),
+            (dict(readInterval=0.0025), ["-read-interval", "2500us"], "%Y-%m-%d_%H"),
+            (dict(readInterval=2), ["-read-interval", "2s"], "%Y-%m-%d_%H"),
         ]
         for kw, flags, suffix in cases:
             with self.subTest(**kw):
@@ -94,7 +97,12 @@ class ParameterTest(TempLog):
         # Run with delay=False, the command itself checks the flags.
         for when in ["S", "M", "H", "D", "MIDNIGHT", "W3"]:
             with self.subTest(when=when):
-                self.argv(when=when, backupCount=3, maxBytes=4096, compress=True, utc=True)
+                self.argv(when=when, backupCount=3, maxBytes=4096, compress=True, utc=True,
+                          readInterval=0.0015)
+
+    def test_read_interval_zero_passes_no_flag(self):
+        argv = self.argv(readInterval=0)
+        self.assertNotIn("-read-interval", argv)
 
     def test_bad_parameters_are_errors_naming_them(self):
         cases = [
@@ -114,6 +122,10 @@ class ParameterTest(TempLog):
             (dict(encoding="utf-16"), "utf-16"),
             (dict(encoding="no-such-codec"), "no-such-codec"),
             (dict(command=[]), "command"),
+            (dict(readInterval=-0.001), "readInterval"),
+            (dict(readInterval="1ms"), "readInterval"),
+            (dict(readInterval=True), "readInterval"),
+            (dict(readInterval=float("nan")), "readInterval"),
         ]
         for kw, word in cases:
             with self.subTest(**kw):
@@ -258,6 +270,17 @@ class CommandDeathTest(TempLog):
         h.close()
         self.assertIsNone(h._instance)
         self.assertIn("after flush\n", read_log(self.path))
+
+    def test_records_reach_the_file_without_flush(self):
+        # The default read interval batches reads; it never holds back a
+        # record that came alone, nor the last of a run.
+        h = self.handler()
+        log = make_logger(h)
+        log.error("alone")
+        self.assertTrue(wait_for_text(self.path, "alone\n"), read_log(self.path))
+        for i in range(100):
+            log.error("run %d", i)
+        self.assertTrue(wait_for_text(self.path, "run 99\n"), read_log(self.path))
 
     def test_nul_in_a_message_is_escaped(self):
         h = self.handler()
