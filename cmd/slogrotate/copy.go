@@ -241,18 +241,38 @@ var errStopped = errors.New("stopped by a signal")
 
 // A stoppableReader reads from r until stop is set. The copier then ends
 // with what its buffer holds, which was read and must be written.
+//
+// An input that drains (a pipe on Unix) is read on after the stop for what
+// is already in it, up to drain bytes, without waiting for more: a service
+// manager stops the writers and the command together, and the records the
+// writers handed over before they went (some a -read-interval pause left
+// in the pipe) are written rather than lost.
 type stoppableReader struct {
-	r    io.Reader
-	stop *atomic.Bool
+	r     input
+	stop  *atomic.Bool
+	drain int
 }
 
-func (s stoppableReader) Read(p []byte) (int, error) {
+// stopDrain bounds what is read after a stop: what a pipe holds (64 KiB by
+// default on Linux, 1 MiB at most unless raised) and not a writer that goes
+// on writing.
+const stopDrain = 1 << 20
+
+func (s *stoppableReader) Read(p []byte) (int, error) {
 	if s.stop.Load() {
-		return 0, errStopped
+		if !s.r.drains() || s.drain <= 0 {
+			return 0, errStopped
+		}
+		n, err := s.r.Read(p[:min(len(p), s.drain)])
+		s.drain -= n
+		if n == 0 {
+			return 0, errStopped
+		}
+		return n, err
 	}
 	n, err := s.r.Read(p)
 	if n == 0 && s.stop.Load() {
-		return 0, errStopped // the read was interrupted (input.interrupt)
+		return s.Read(p) // interrupted (input.interrupt): drain what is there
 	}
 	return n, err
 }

@@ -93,3 +93,7 @@ func (p *pipeInput) wait() (bool, error) {
 }
 
 func (p *pipeInput) interrupt() { unix.Write(p.wake[1], []byte{0}) }
+
+// drains: after interrupt, the wake pipe stays readable, so a Read returns
+// what the input holds and errStopped at the first wait.
+func (p *pipeInput) drains() bool { return true }

@@ -112,7 +112,7 @@ func run(args []string, stdin *os.File, stdout, stderr io.Writer) int {
 		close(stopped)
 		in.interrupt()
 	})
-	var src io.Reader = stoppableReader{r: in, stop: &stop}
+	var src io.Reader = &stoppableReader{r: in, stop: &stop, drain: stopDrain}
 	if s.readInterval > 0 {
 		src = newPacedReader(src, s.readInterval, capacity, stopped)
 	}

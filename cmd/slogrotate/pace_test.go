@@ -94,7 +94,8 @@ func TestReadIntervalBusy(t *testing.T) {
 }
 
 // TestReadIntervalTerminate: SIGTERM during an hour's pause ends it: the
-// command writes what it read (held by -buffer until then), and exits 0.
+// command writes what it read (held by -buffer until then) and what the
+// pipe still holds, and exits 0.
 func TestReadIntervalTerminate(t *testing.T) {
 	log := filepath.Join(t.TempDir(), "app.log")
 	cmd, w, done := startPiped(t, "-input", "nul", "-read-interval", "1h", "-buffer", "1M", "-flush-interval", "1h", log)
@@ -117,8 +118,8 @@ func TestReadIntervalTerminate(t *testing.T) {
 	if took := time.Since(started); took > 10*time.Second {
 		t.Errorf("the command took %v to exit after SIGTERM", took)
 	}
-	if got := readLines(t, log); len(got) != 1 || got[0] != "read before the pause" {
-		t.Errorf("the log holds %q, want the record read before the pause", got)
+	if got := readLines(t, log); len(got) != 2 || got[0] != "read before the pause" || got[1] != "in the pipe" {
+		t.Errorf("the log holds %q, want the record read before the pause and the one left in the pipe", got)
 	}
 }
 
