@@ -35,8 +35,11 @@ import (
 // rollover it did not see coming (a size rollover or Rotate in another
 // process). So an archive is complete once twice the reopen check
 // interval (plus a flush interval, with WithBuffer) has passed since both
-// its last write and its rename; the sweep's first sight of an archive
-// stands in for the rename, which it cannot precede. As a second safeguard,
+// its last write and its rename. On Linux the archive's change time, which
+// a rename sets, tells when that was, so any process's janitor judges an
+// archive from the archive itself; elsewhere the sweep's first sight of an
+// archive stands in for the rename, which it cannot precede, and a janitor
+// judges only what it has watched that long. As a second safeguard,
 // the compressor checks that the archive did not grow while it read it, and
 // starts over if it did. Only a process stopped for longer than that between reading its
 // clock and its write(2) could still append, into a file already removed.
@@ -304,7 +307,11 @@ func (r *ripeness) ripe(name string) bool {
 		return false
 	}
 	last := fi.ModTime()
-	if seen.firstSeen.After(last) {
+	if changed, ok := changedAt(fi); ok {
+		if changed.After(last) {
+			last = changed
+		}
+	} else if seen.firstSeen.After(last) {
 		last = seen.firstSeen
 	}
 	if age := time.Since(last); age < r.grace {

@@ -435,7 +435,9 @@ func WithOnRotate(f func(archive string)) Option {
 //
 // A file still empty at the end of its period is archived all the same
 // (another process may hold records of that period in its buffer), and
-// the archive is removed after the grace period if it stayed empty.
+// the archive is removed after the grace period if it stayed empty: on
+// Linux by the next sweep of any process once the grace period has passed
+// since its rename, elsewhere by a process that has watched it that long.
 //
 // The cost: a process that crashes loses the records still in its buffer,
 // at most one flush interval's worth of records below the flush level. Use

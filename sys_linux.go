@@ -2,7 +2,9 @@ package slogrotate
 
 import (
 	"errors"
+	"io/fs"
 	"os"
+	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -40,3 +42,16 @@ func pause(d time.Duration) {
 // clock reads, together with CLOCK_REALTIME when NTP adjusts the rate, so
 // between steps of the wall clock the two advance alike (see timing.now).
 const monotonicFollowsWall = true
+
+// changedAt returns the file's change time (ctime). Linux's file systems
+// set it at a rename, as at a write, so it is never earlier than the
+// rename that made an archive: the janitor judges from it when a renamed
+// file can no longer be written, whichever process renamed it and however
+// long ago.
+func changedAt(fi fs.FileInfo) (time.Time, bool) {
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return time.Time{}, false
+	}
+	return time.Unix(st.Ctim.Unix()), true
+}

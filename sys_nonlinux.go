@@ -2,7 +2,10 @@
 
 package slogrotate
 
-import "time"
+import (
+	"io/fs"
+	"time"
+)
 
 // sys_nonlinux.go holds what the Unix systems other than Linux do in two
 // steps or without a special call; see sys.go.
@@ -23,3 +26,6 @@ func pause(d time.Duration) { time.Sleep(d) }
 // monotonic clock with the wall clock (macOS does not), so a write reads the
 // wall clock each time (see timing.now).
 const monotonicFollowsWall = false
+
+// changedAt reports nothing here: POSIX leaves it to the system whether a rename sets the change time.
+func changedAt(fs.FileInfo) (time.Time, bool) { return time.Time{}, false }

@@ -324,3 +324,6 @@ func unlinked(*os.File) bool { return false }
 
 // crossDevice reports whether err is a rename's refusal to cross volumes.
 func crossDevice(err error) bool { return errors.Is(err, windows.ERROR_NOT_SAME_DEVICE) }
+
+// changedAt reports nothing here: Windows has no change time that a rename sets.
+func changedAt(fs.FileInfo) (time.Time, bool) { return time.Time{}, false }
