@@ -72,7 +72,11 @@ func TestCompressorOptionErrors(t *testing.T) {
 		{WithCompressor(fastGzip{}), ""},
 		{WithKeepUncompressed(0), ""},
 	} {
-		w, err := Open(path, WithLocation(time.UTC), tc.opt)
+		// Each Open records other options in the one lock file than the
+		// one before it: ErrOptionsDiffer is expected, and nothing else.
+		w, err := Open(path, WithLocation(time.UTC), tc.opt, WithErrorHandler(func(err error) {
+			assert.ErrorIs(t, err, ErrOptionsDiffer)
+		}))
 		if tc.want == "" {
 			require.NoError(t, err)
 			require.NoError(t, w.Close())
