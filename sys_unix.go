@@ -79,7 +79,14 @@ func openLog(path string, flag int, mode fs.FileMode) (*os.File, error) {
 // writing. Anything but a regular file is refused too, and O_NONBLOCK lets
 // the open of a planted FIFO return rather than wait.
 func openLockFile(path string, mode fs.FileMode) (*os.File, error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, mode)
+	return openRegular(path, os.O_RDWR|os.O_CREATE, mode)
+}
+
+// openRegular opens path with flag, refusing a symlink (O_NOFOLLOW) and
+// anything but a regular file (after an O_NONBLOCK open, so that a FIFO
+// does not block it).
+func openRegular(path string, flag int, mode fs.FileMode) (*os.File, error) {
+	f, err := os.OpenFile(path, flag|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, mode)
 	if err != nil {
 		return nil, err
 	}
@@ -142,15 +149,7 @@ func linkRename(oldpath, newpath string) error {
 // O_NONBLOCK lets the open of a planted FIFO return instead of waiting for
 // a writer; on a regular file it changes nothing.
 func openNoFollow(path string) (*os.File, error) {
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
-	if err != nil {
-		return nil, err
-	}
-	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
-		f.Close()
-		return nil, &fs.PathError{Op: "open", Path: path, Err: errNotRegular}
-	}
-	return f, nil
+	return openRegular(path, os.O_RDONLY, 0)
 }
 
 // createExclusive creates a new file with exactly mode; it fails if
