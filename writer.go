@@ -156,7 +156,12 @@ func Open(path string, opts ...Option) (*Writer, error) {
 	// writes on and rotates later. One that cannot be opened at all (a
 	// symlink planted in its place, no permission) would leave the log
 	// unrotated forever, so Open reports it.
-	if err := w.rollover(now, scheduled, cfg.lockTimeout); err != nil && (w.f == nil || !errors.Is(err, ErrLockBusy)) {
+	// Under the mutex, as every rollover: the rollover arms the timer, whose
+	// function may run before it returns.
+	w.mu.Lock()
+	err = w.rollover(now, scheduled, cfg.lockTimeout)
+	w.mu.Unlock()
+	if err != nil && (w.f == nil || !errors.Is(err, ErrLockBusy)) {
 		w.Close()
 		return nil, err
 	} else if err != nil {
