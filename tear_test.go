@@ -307,11 +307,13 @@ func startCutter(t *testing.T, path string, id int, opts string) {
 // none continued by a whole record; and most cutters did leave one.
 func TestKilledBatchLeavesOthersWhole(t *testing.T) {
 	if testing.Short() {
-		t.Skip("forks processes for about three seconds")
+		t.Skip("forks processes for about six seconds")
 	}
 	dir := tempDir(t)
 	path := filepath.Join(dir, "error.log")
-	conf := faultConf{opts: "locktimeout=1s,buffer=8192", gap: 200 * time.Microsecond, until: time.Now().Add(3 * time.Second)}
+	// The survivors write on for three seconds after the last cutter starts,
+	// so that on a loaded machine one of them still writes after the cut.
+	conf := faultConf{opts: "locktimeout=1s,buffer=8192", gap: 200 * time.Microsecond, until: time.Now().Add(6 * time.Second)}
 	var survivors []*faultProc
 	for id := range 3 {
 		survivors = append(survivors, startFault(t, path, id, conf))
@@ -322,7 +324,7 @@ func TestKilledBatchLeavesOthersWhole(t *testing.T) {
 		return fi.Size()
 	}
 	cutters := map[int]bool{}
-	for id := 100; id < 140 && time.Until(conf.until) > 500*time.Millisecond; id++ {
+	for id := 100; id < 140 && time.Until(conf.until) > 3*time.Second; id++ {
 		startCutter(t, path, id, "locktimeout=1s,buffer=1048576")
 		cutters[id] = true
 		// The next write is a survivor's batch, not the next cutter's:
