@@ -25,7 +25,7 @@ import (
 // the second a timed-out writer used to wait).
 func TestStoppedLockHolderMisfilesNoLongerThanTheStop(t *testing.T) {
 	if testing.Short() {
-		t.Skip("forks processes for about six seconds")
+		t.Skip("forks processes for about thirty seconds")
 	}
 	for _, c := range []struct {
 		name  string
@@ -47,7 +47,7 @@ func testStalledHolder(t *testing.T, at stage, stall time.Duration) {
 	path := filepath.Join(dir, "error.log")
 	conf := faultConf{
 		opts: "every=1s,locktimeout=100ms,reopen=100ms",
-		gap:  10 * time.Millisecond, until: time.Now().Add(5 * time.Second),
+		gap:  10 * time.Millisecond, until: time.Now().Add(7 * time.Second),
 	}
 	// The holder writes more often than the others, so that it is the first
 	// at a boundary and takes the lock; it stops at its first rollover
@@ -65,11 +65,13 @@ func testStalledHolder(t *testing.T, at stage, stall time.Duration) {
 	}
 	var resumed time.Time
 	if stall > 0 {
-		require.True(t, holder.waitFor(4*time.Second, func(p *faultProc) bool { return !p.stallTo.IsZero() }),
+		// On a loaded machine another process is sometimes first at a
+		// boundary: the holder has five or six to be first at.
+		require.True(t, holder.waitFor(6*time.Second, func(p *faultProc) bool { return !p.stallTo.IsZero() }),
 			"the holder never stalled at its rollover")
 		resumed = holder.stallTo
 	} else {
-		require.True(t, holder.waitFor(4*time.Second, func(p *faultProc) bool { return p.holding }),
+		require.True(t, holder.waitFor(6*time.Second, func(p *faultProc) bool { return p.holding }),
 			"the holder never reached its rollover")
 		time.Sleep(stop) // the stop whose effect is measured
 		resumed = time.Now()
