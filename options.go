@@ -38,6 +38,7 @@ type config struct {
 	maxBackups   int
 	maxAge       time.Duration
 	maxTotal     int64
+	minFree      int64 // WithMinFreeSpace
 	compress     bool
 	compressor   Compressor // when compress
 	keepPlain    int        // WithKeepUncompressed
@@ -343,6 +344,39 @@ func WithMaxTotalSize(bytes int64) Option {
 			return
 		}
 		c.maxTotal = bytes
+	}
+}
+
+// WithMinFreeSpace deletes the oldest archives (by period, then index)
+// while the file system that holds the archives has less than bytes free,
+// as free as an unprivileged user sees it (statfs(2)'s f_bavail on Unix,
+// GetDiskFreeSpaceEx on Windows). The live file is never deleted, nor
+// anything whose name this writer's naming does not produce. It is one
+// selection with [WithMaxTotalSize], [WithMaxBackups] and [WithMaxAge]:
+// an archive is deleted when any of them says so, and the space the
+// others free counts towards the floor.
+//
+// Like WithMaxTotalSize it is applied by the sweep after each rollover
+// (and at Open), oldest first, never deleting an archive within its grace
+// period nor anything newer while an older one waits for its grace period
+// to end. The sweep measures the free space once, then counts each
+// deleted archive's size as freed rather than measuring again, so an
+// archive whose space a reader still holds open does not make it delete
+// more. When deleting every archive would still leave less than bytes
+// free, the sweep deletes them all and reports that to the error handler
+// ([WithErrorHandler]), once per sweep. Between rollovers nothing is deleted:
+// the floor is not a guarantee that the disk never fills.
+//
+// Where the free space cannot be measured (Unix systems other than Linux,
+// macOS, FreeBSD and DragonFly BSD), the option deletes nothing and the
+// janitor reports that once.
+func WithMinFreeSpace(bytes int64) Option {
+	return func(c *config) {
+		if bytes <= 0 {
+			c.fail("WithMinFreeSpace(%d): the size must be positive", bytes)
+			return
+		}
+		c.minFree = bytes
 	}
 }
 

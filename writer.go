@@ -145,7 +145,7 @@ func Open(path string, opts ...Option) (*Writer, error) {
 		w.bufSize = cfg.bufSize
 		w.buf = make([]byte, 0, cfg.bufSize)
 	}
-	if cfg.compress || cfg.maxBackups > 0 || cfg.maxAge > 0 || cfg.maxTotal > 0 || cfg.onRotate != nil || cfg.bufSize > 0 {
+	if cfg.compress || cfg.maxBackups > 0 || cfg.maxAge > 0 || cfg.maxTotal > 0 || cfg.minFree > 0 || cfg.onRotate != nil || cfg.bufSize > 0 {
 		// Before the first rollover, which may archive a file left from an
 		// earlier period: that archive is the janitor's too.
 		w.janitor = newJanitor(path, &w.cfg, lock)
