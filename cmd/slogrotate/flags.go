@@ -105,6 +105,7 @@ func (s *settings) flagSet(stderr io.Writer) *flag.FlagSet {
 	s.option(fl, "max-backups", "keep at most `N` archives", count(slogrotate.WithMaxBackups))
 	s.option(fl, "max-age", "delete archives older than `DURATION`", duration(slogrotate.WithMaxAge))
 	s.option(fl, "max-total-size", "delete the oldest archives while they total more than `SIZE` bytes", size64(slogrotate.WithMaxTotalSize))
+	s.option(fl, "min-free-space", "delete the oldest archives while their file system has less than `SIZE` bytes free", size64(slogrotate.WithMinFreeSpace))
 	s.compressionFlags(fl)
 	s.option(fl, "keep-uncompressed", "leave the newest `N` archives uncompressed", natural(slogrotate.WithKeepUncompressed))
 	s.option(fl, "mode", "octal permission `BITS` of the files created", octal(slogrotate.WithFileMode))

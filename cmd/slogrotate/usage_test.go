@@ -45,6 +45,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"-level", "WARN", "-format", "timestamp", log}, []string{"-level", "-format json"}},
 		{[]string{"-layout", "2006", log}, []string{"-layout"}},
 		{[]string{"-max-total-size", "0", log}, []string{"-max-total-size"}},
+		{[]string{"-min-free-space", "0", log}, []string{"-min-free-space"}},
 		{[]string{"-compressor", "xz", log}, []string{"-compressor"}},
 		{[]string{"-compress-level", "5", log}, []string{"-compress-level", "-compress"}},
 		{[]string{"-compress", "-compress-level", "12", log}, []string{"-compress-level", "1 to 9"}},
