@@ -142,6 +142,7 @@ func (j *janitor) openMaint() bool {
 		j.cfg.onError(fmt.Errorf("slogrotate: maintenance lock: %w", err))
 		return false
 	}
+	l.own(j.cfg.owner)
 	j.maint = l
 	return true
 }

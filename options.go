@@ -38,7 +38,8 @@ type config struct {
 	maxBackups   int
 	maxAge       time.Duration
 	maxTotal     int64
-	minFree      int64 // WithMinFreeSpace
+	minFree      int64     // WithMinFreeSpace
+	owner        fileOwner // WithOwner
 	compress     bool
 	compressor   Compressor // when compress
 	keepPlain    int        // WithKeepUncompressed
@@ -377,6 +378,37 @@ func WithMinFreeSpace(bytes int64) Option {
 			return
 		}
 		c.minFree = bytes
+	}
+}
+
+// WithOwner gives the files and directories the writer creates the user
+// uid and group gid, where the process may (root may give any; another
+// user only a group it belongs to): the live file, whoever creates it and
+// whenever (at Open, at each rollover), the lock files, the log's
+// directory and the archive directory if Open creates them, and
+// compressed archives. At Open it also gives them to the live file and
+// the lock files already there. Archives are the live file renamed and
+// keep its owner. Use it when a process running as root opens a log that
+// workers running as another user share: without it, a file root creates
+// is root's, and the workers may not be able to write it. On Windows the
+// option is accepted and ignored.
+//
+// Without WithOwner, a new live file made at a rollover gets the owner of
+// the file it replaces, where the process may, as logrotate's create and
+// lumberjack do; a compressed archive gets the owner of its source. Only
+// the live file made when there was none (the first one, or after an
+// outside tool moved the file away) is the creating process's.
+//
+// A file is created first and then given its owner: for that moment the
+// other users' processes may fail to open it, which they report and retry
+// at their next write.
+func WithOwner(uid, gid int) Option {
+	return func(c *config) {
+		if uid < 0 || gid < 0 {
+			c.fail("WithOwner(%d, %d): user and group ids must not be negative", uid, gid)
+			return
+		}
+		c.owner = fileOwner{uid: uid, gid: gid, set: true}
 	}
 }
 
