@@ -109,6 +109,7 @@ func (s *settings) flagSet(stderr io.Writer) *flag.FlagSet {
 	s.compressionFlags(fl)
 	s.option(fl, "keep-uncompressed", "leave the newest `N` archives uncompressed", natural(slogrotate.WithKeepUncompressed))
 	s.option(fl, "mode", "octal permission `BITS` of the files created", octal(slogrotate.WithFileMode))
+	s.option(fl, "owner", "give the files created to `USER:GROUP` (ids or names), where the command may", owner(slogrotate.WithOwner))
 	s.option(fl, "lock-file", "`PATH` of the lock file (default: hidden beside the log, .error.lock-log for error.log)", str(slogrotate.WithLockFile))
 	s.option(fl, "buffer", "batch records in memory up to `SIZE` bytes (64K)", bufferSize(&s.bufBytes))
 	s.option(fl, "flush-interval", "write buffered records after at most `DURATION`", duration(slogrotate.WithFlushInterval))

@@ -46,6 +46,8 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"-layout", "2006", log}, []string{"-layout"}},
 		{[]string{"-max-total-size", "0", log}, []string{"-max-total-size"}},
 		{[]string{"-min-free-space", "0", log}, []string{"-min-free-space"}},
+		{[]string{"-owner", "no-such-user-here:0", log}, []string{"-owner", "no-such-user-here"}},
+		{[]string{"-owner", "7", log}, []string{"-owner", "GROUP"}},
 		{[]string{"-compressor", "xz", log}, []string{"-compressor"}},
 		{[]string{"-compress-level", "5", log}, []string{"-compress-level", "-compress"}},
 		{[]string{"-compress", "-compress-level", "12", log}, []string{"-compress-level", "1 to 9"}},
