@@ -21,7 +21,7 @@ func (c *config) prepareArchiveDir(path string) error {
 	if fi, err := os.Stat(dir); err == nil && !fi.IsDir() {
 		return invalidOption(fmt.Errorf("slogrotate: WithArchiveDir: %s is not a directory", dir))
 	}
-	if err := os.MkdirAll(dir, dirMode(c.mode)); err != nil {
+	if err := mkdirAllOwned(dir, dirMode(c.mode), c.owner); err != nil {
 		return fmt.Errorf("slogrotate: WithArchiveDir: create %s: %w", dir, err)
 	}
 	same, err := renamesInto(filepath.Dir(path), dir)

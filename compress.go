@@ -148,6 +148,10 @@ func (j *janitor) compress(src string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("slogrotate: compress: %w", err)
 	}
+	// The compressed archive is its source's, as the plain one was.
+	if info, err := statFile(in); err == nil {
+		chownFile(out, j.cfg.liveOwner(&info))
+	}
 	if err := j.encode(in, out); err != nil {
 		out.Close()
 		os.Remove(tmp)

@@ -82,6 +82,9 @@ type janitor struct {
 	// reuses.
 	archives []archiveName
 	sizeOf   map[string]int64
+	// toldNoFree records that the error handler was told this system
+	// cannot measure free space.
+	toldNoFree bool
 }
 
 // A listedName is what the janitor knows of a name in the archive directory.
@@ -139,6 +142,7 @@ func (j *janitor) openMaint() bool {
 		j.cfg.onError(fmt.Errorf("slogrotate: maintenance lock: %w", err))
 		return false
 	}
+	l.own(j.cfg.owner)
 	j.maint = l
 	return true
 }
@@ -328,15 +332,51 @@ func (j *janitor) retain(r *ripeness, count int) []archiveName {
 	// Retention by count alone needs the archives only when there are too
 	// many, which most sweeps do not find: then there is nothing to sort.
 	var archives []archiveName
-	if j.cfg.compress || j.cfg.maxAge > 0 || j.cfg.maxTotal > 0 || j.cfg.maxBackups > 0 && count > j.cfg.maxBackups {
+	if j.cfg.compress || j.cfg.maxAge > 0 || j.cfg.maxTotal > 0 || j.cfg.minFree > 0 || j.cfg.maxBackups > 0 && count > j.cfg.maxBackups {
 		archives = j.listedArchives()
 	}
 	gone := j.cfg.expired(archives, j.cfg.clock())
 	j.removeRipe(r, gone, false)
+	// Measured after the expired archives are gone, so what they freed is
+	// in the figure and not counted again (they have no size any more).
+	sizes, free := j.sizes(archives), j.freeSpace()
+	over, short := j.cfg.overSize(archives, gone, sizes, free)
 	// Oldest first, and none newer while an older one must wait for its
-	// grace period: the size limit never leaves a hole in the history.
-	j.removeRipe(r, j.cfg.overTotal(archives, gone, j.sizes(archives)), true)
+	// grace period: the size limits never leave a hole in the history.
+	j.removeRipe(r, over, true)
+	if short {
+		j.cfg.onError(fmt.Errorf("slogrotate: %s has %d bytes free, under WithMinFreeSpace(%d), and deleting every archive of %s cannot free enough",
+			j.dir(), free, j.cfg.minFree, j.path))
+	}
 	return archives
+}
+
+// freeSpace measures, for WithMinFreeSpace, the bytes free on the file
+// system of the archive directory, once per sweep: the sweep then counts
+// what it deletes rather than measuring again. Sweeps never race: each
+// holds the maintenance lock, in every process, and measures only after
+// it has it and has listed the directory, so it sees what earlier sweeps
+// deleted both in the listing and in the figure, and deletes for itself
+// only what is still missing. Where the space cannot be measured it
+// returns the floor itself, which deletes nothing, and reports why (where
+// the system cannot measure at all, once per janitor).
+func (j *janitor) freeSpace() int64 {
+	if j.cfg.minFree == 0 {
+		return 0
+	}
+	free, err := freeSpace(j.dir())
+	if err == nil {
+		return free
+	}
+	if errors.Is(err, errFreeSpaceUnsupported) {
+		if !j.toldNoFree {
+			j.toldNoFree = true
+			j.cfg.onError(fmt.Errorf("slogrotate: WithMinFreeSpace: %w: no archive is deleted for space", err))
+		}
+	} else {
+		j.cfg.onError(fmt.Errorf("slogrotate: WithMinFreeSpace: measure free space of %s: %w", j.dir(), err))
+	}
+	return j.cfg.minFree
 }
 
 // removeRipe deletes the archives of list that are ripe; a fresh archive
@@ -359,11 +399,11 @@ func (j *janitor) removeRipe(r *ripeness, list []archiveName, inOrder bool) {
 	}
 }
 
-// sizes returns, for WithMaxTotalSize, the size of each of archives that
+// sizes returns, for WithMaxTotalSize and WithMinFreeSpace, the size of each of archives that
 // is a regular file, as lstat says; a symbolic link or a directory with an
 // archive's name is left out (retention never deletes it).
 func (j *janitor) sizes(archives []archiveName) map[string]int64 {
-	if j.cfg.maxTotal == 0 {
+	if j.cfg.maxTotal == 0 && j.cfg.minFree == 0 {
 		return nil
 	}
 	if j.sizeOf == nil {

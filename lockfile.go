@@ -41,6 +41,9 @@ type lockFile struct {
 	// replaces it.
 	fmu sync.RWMutex
 	f   *os.File
+	// owner is given to the file whenever it is opened (WithOwner);
+	// guarded by fmu.
+	owner fileOwner
 }
 
 // lockFiles holds the lockFile of each lock file this process uses, by
@@ -196,6 +199,9 @@ func (l *lockFile) refresh() error {
 	if err != nil {
 		return fmt.Errorf("slogrotate: lock %s: %w", l.path, err)
 	}
+	l.fmu.RLock()
+	chownFile(f, l.owner)
+	l.fmu.RUnlock()
 	old, err1 := statFile(l.f)
 	now, err2 := statFile(f)
 	l.fmu.Lock()
@@ -207,6 +213,19 @@ func (l *lockFile) refresh() error {
 	l.f.Close()
 	l.f = f
 	return nil
+}
+
+// own gives the lock file the owner o (WithOwner), now and whenever
+// refresh opens it again, where the process may. An unset o changes
+// nothing, so that one Writer's owner is not undone by another's.
+func (l *lockFile) own(o fileOwner) {
+	if !o.set {
+		return
+	}
+	l.fmu.Lock()
+	defer l.fmu.Unlock()
+	l.owner = o
+	chownFile(l.f, o)
 }
 
 // file is the locked file, for the holder of the lock.

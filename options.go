@@ -38,6 +38,8 @@ type config struct {
 	maxBackups   int
 	maxAge       time.Duration
 	maxTotal     int64
+	minFree      int64     // WithMinFreeSpace
+	owner        fileOwner // WithOwner
 	compress     bool
 	compressor   Compressor // when compress
 	keepPlain    int        // WithKeepUncompressed
@@ -343,6 +345,70 @@ func WithMaxTotalSize(bytes int64) Option {
 			return
 		}
 		c.maxTotal = bytes
+	}
+}
+
+// WithMinFreeSpace deletes the oldest archives (by period, then index)
+// while the file system that holds the archives has less than bytes free,
+// as free as an unprivileged user sees it (statfs(2)'s f_bavail on Unix,
+// GetDiskFreeSpaceEx on Windows). The live file is never deleted, nor
+// anything whose name this writer's naming does not produce. It is one
+// selection with [WithMaxTotalSize], [WithMaxBackups] and [WithMaxAge]:
+// an archive is deleted when any of them says so, and the space the
+// others free counts towards the floor.
+//
+// Like WithMaxTotalSize it is applied by the sweep after each rollover
+// (and at Open), oldest first, never deleting an archive within its grace
+// period nor anything newer while an older one waits for its grace period
+// to end. The sweep measures the free space once, then counts each
+// deleted archive's size as freed rather than measuring again, so an
+// archive whose space a reader still holds open does not make it delete
+// more. When deleting every archive would still leave less than bytes
+// free, the sweep deletes them all and reports that to the error handler
+// ([WithErrorHandler]), once per sweep. Between rollovers nothing is deleted:
+// the floor is not a guarantee that the disk never fills.
+//
+// Where the free space cannot be measured (Unix systems other than Linux,
+// macOS, FreeBSD and DragonFly BSD), the option deletes nothing and the
+// janitor reports that once.
+func WithMinFreeSpace(bytes int64) Option {
+	return func(c *config) {
+		if bytes <= 0 {
+			c.fail("WithMinFreeSpace(%d): the size must be positive", bytes)
+			return
+		}
+		c.minFree = bytes
+	}
+}
+
+// WithOwner gives the files and directories the writer creates the user
+// uid and group gid, where the process may (root may give any; another
+// user only a group it belongs to): the live file, whoever creates it and
+// whenever (at Open, at each rollover), the lock files, the log's
+// directory and the archive directory if Open creates them, and
+// compressed archives. At Open it also gives them to the live file and
+// the lock files already there. Archives are the live file renamed and
+// keep its owner. Use it when a process running as root opens a log that
+// workers running as another user share: without it, a file root creates
+// is root's, and the workers may not be able to write it. On Windows the
+// option is accepted and ignored.
+//
+// Without WithOwner, a new live file made at a rollover gets the owner of
+// the file it replaces, where the process may, as logrotate's create and
+// lumberjack do; a compressed archive gets the owner of its source. Only
+// the live file made when there was none (the first one, or after an
+// outside tool moved the file away) is the creating process's.
+//
+// A file is created first and then given its owner: for that moment the
+// other users' processes may fail to open it, which they report and retry
+// at their next write.
+func WithOwner(uid, gid int) Option {
+	return func(c *config) {
+		if uid < 0 || gid < 0 {
+			c.fail("WithOwner(%d, %d): user and group ids must not be negative", uid, gid)
+			return
+		}
+		c.owner = fileOwner{uid: uid, gid: gid, set: true}
 	}
 }
 

@@ -7,13 +7,14 @@ import (
 
 // retention.go holds what the janitor keeps and deletes, as pure
 // selections from a listing of archives: by count, by age, by total size,
-// and which archives stay uncompressed.
+// by free space, and which archives stay uncompressed.
 
 // expired picks, from the archives in dir, those that retention by count
-// and age deletes (overTotal adds those over WithMaxTotalSize): all but the
-// newest maxBackups, and those whose period ended more than maxAge before
-// now. An archive present both plain and compressed (a
-// compression cut short) counts once, and both files go together.
+// and age deletes (overSize adds those over WithMaxTotalSize and under
+// WithMinFreeSpace): all but the newest maxBackups, and those whose period
+// ended more than maxAge before now. An archive present both plain and
+// compressed (a compression cut short) counts once, and both files go
+// together.
 func (c *config) expired(archives []archiveName, now time.Time) []archiveName {
 	if c.maxBackups == 0 && c.maxAge == 0 {
 		return nil
@@ -82,43 +83,49 @@ func sameArchive(a, b archiveName) bool {
 	return a.period.Equal(b.period) && a.index == b.index
 }
 
-// overTotal picks, from the archives that expired leaves, the oldest (by
-// period and index) until the others total at most maxTotal bytes, and
-// returns them oldest first. gone is what expired picked; size gives each
-// archive's size, by name, and has no entry for what is not a regular file
-// (never deleted, and so never waited for).
-func (c *config) overTotal(archives, gone []archiveName, size map[string]int64) []archiveName {
-	if c.maxTotal == 0 {
-		return nil
+// overSize picks, from the archives that expired leaves, the oldest (by
+// period and index) until the others total at most maxTotal bytes
+// (WithMaxTotalSize) and the free space, free plus what deleting the
+// picked archives gives back, is at least minFree (WithMinFreeSpace), and
+// returns them oldest first. gone is what expired picked, which gives its
+// sizes back too; size gives each archive's size, by name, and has no
+// entry for what is not a regular file (never deleted, and so never waited
+// for). short reports that the free space stays under minFree even with
+// every archive deleted: archives alone cannot reach the floor.
+func (c *config) overSize(archives, gone []archiveName, size map[string]int64, free int64) (out []archiveName, short bool) {
+	if c.maxTotal == 0 && c.minFree == 0 {
+		return nil, false
 	}
 	var total int64
 	for _, a := range archives {
 		total += size[a.name]
 	}
-	for _, a := range gone {
-		total -= size[a.name]
-	}
-	if total <= c.maxTotal {
-		return nil
-	}
 	picked := make(map[string]bool, len(gone))
 	for _, a := range gone {
+		total -= size[a.name]
+		free += size[a.name]
 		picked[a.name] = true
 	}
+	over := func() bool {
+		return c.maxTotal > 0 && total > c.maxTotal || c.minFree > 0 && free < c.minFree
+	}
+	if !over() {
+		return nil, false
+	}
 	slices.SortFunc(archives, func(a, b archiveName) int { return newestFirst(b, a) })
-	var out []archiveName
 	for i, a := range archives {
 		// An archive there twice goes as a whole: the second file of the
-		// pair is taken even once the total is reached.
-		if total <= c.maxTotal && (i == 0 || !sameArchive(archives[i-1], a)) {
+		// pair is taken even once the limits are met.
+		if !over() && (i == 0 || !sameArchive(archives[i-1], a)) {
 			break
 		}
 		if _, ok := size[a.name]; ok && !picked[a.name] {
 			out = append(out, a)
 			total -= size[a.name]
+			free += size[a.name]
 		}
 	}
-	return out
+	return out, c.minFree > 0 && free < c.minFree
 }
 
 // tooOld reports whether a's period ended more than maxAge before now.

@@ -143,7 +143,11 @@ func (w *Writer) carryOut(lf *os.File, f facts, p plan, now time.Time) error {
 		}
 	}
 	if p.act == adopt {
-		if err := w.openLive(); err != nil {
+		var replaced *fileInfo
+		if f.exists {
+			replaced = &f.live
+		}
+		if err := w.openLive(w.cfg.liveOwner(replaced)); err != nil {
 			return err
 		}
 	}
@@ -218,7 +222,7 @@ func (w *Writer) fallback(now time.Time, retry time.Duration, busy bool) {
 		w.f = nil
 	}
 	if w.f == nil {
-		if w.openErr = w.openLive(); w.openErr == nil {
+		if w.openErr = w.openLive(w.cfg.owner); w.openErr == nil {
 			w.tm.setPeriod(w.cfg.schedule.start(now, w.cfg.loc))
 		}
 	}
@@ -226,12 +230,14 @@ func (w *Writer) fallback(now time.Time, retry time.Duration, busy bool) {
 	w.arm(now)
 }
 
-// openLive points w.f at the file at the path, creating it if needed.
-func (w *Writer) openLive() error {
+// openLive points w.f at the file at the path, creating it if needed, and
+// gives it the owner o where the process may.
+func (w *Writer) openLive(o fileOwner) error {
 	f, err := openAppend(w.path, w.cfg.mode)
 	if err != nil {
 		return fmt.Errorf("slogrotate: open log: %w", err)
 	}
+	chownFile(f, o)
 	info, err := statFile(f)
 	if err != nil {
 		f.Close()

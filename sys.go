@@ -18,4 +18,5 @@ type fileInfo struct {
 	id    fileID
 	size  int64
 	mtime time.Time
+	owner fileOwner // on Unix; not set on Windows
 }

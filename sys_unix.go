@@ -19,7 +19,8 @@ import (
 
 func infoOf(fi fs.FileInfo) fileInfo {
 	st := fi.Sys().(*syscall.Stat_t)
-	return fileInfo{id: fileID{uint64(st.Dev), uint64(st.Ino)}, size: fi.Size(), mtime: fi.ModTime()}
+	return fileInfo{id: fileID{uint64(st.Dev), uint64(st.Ino)}, size: fi.Size(), mtime: fi.ModTime(),
+		owner: fileOwner{uid: int(st.Uid), gid: int(st.Gid), set: true}}
 }
 
 // statPath describes the file at path, following a symlink the user may

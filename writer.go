@@ -129,7 +129,7 @@ func Open(path string, opts ...Option) (*Writer, error) {
 	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
 		return nil, fmt.Errorf("slogrotate: log path %s is a directory", path)
 	}
-	if err := os.MkdirAll(filepath.Dir(path), dirMode(cfg.mode)); err != nil {
+	if err := mkdirAllOwned(filepath.Dir(path), dirMode(cfg.mode), cfg.owner); err != nil {
 		return nil, fmt.Errorf("slogrotate: create log directory: %w", err)
 	}
 	if err := cfg.prepareArchiveDir(path); err != nil {
@@ -139,13 +139,14 @@ func Open(path string, opts ...Option) (*Writer, error) {
 	if err != nil {
 		return nil, err
 	}
+	lock.own(cfg.owner)
 	w := &Writer{path: path, cfg: cfg, lock: lock}
 	w.idleDelay = rand.N(maxIdleDelay)
 	if cfg.bufSize > 0 {
 		w.bufSize = cfg.bufSize
 		w.buf = make([]byte, 0, cfg.bufSize)
 	}
-	if cfg.compress || cfg.maxBackups > 0 || cfg.maxAge > 0 || cfg.maxTotal > 0 || cfg.onRotate != nil || cfg.bufSize > 0 {
+	if cfg.compress || cfg.maxBackups > 0 || cfg.maxAge > 0 || cfg.maxTotal > 0 || cfg.minFree > 0 || cfg.onRotate != nil || cfg.bufSize > 0 {
 		// Before the first rollover, which may archive a file left from an
 		// earlier period: that archive is the janitor's too.
 		w.janitor = newJanitor(path, &w.cfg, lock)
