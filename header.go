@@ -25,7 +25,7 @@ const maxHeaderSize = 64 << 10
 //
 // Whichever process creates the file, the header is its first bytes and is
 // there exactly once, before any record: the file is made under a
-// temporary name in the log's directory (.<base>.new-<random>), the header
+// temporary name in the log's directory (.<base>.new-<random>.tmp), the header
 // written into it, and only then is it renamed to the log's path, never
 // replacing a file there. A file the writer did not create (one an outside
 // tool put at the path, or an existing log that Open or a reopen finds)
@@ -96,7 +96,7 @@ const createTries = 8
 func createWithHeader(path string, mode fs.FileMode, header []byte) (*os.File, error) {
 	var r [8]byte
 	rand.Read(r[:])
-	tmp := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".new-"+hex.EncodeToString(r[:]))
+	tmp := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".new-"+hex.EncodeToString(r[:])+tmpSuffix)
 	f, err := openAppend(tmp, mode)
 	if err != nil {
 		return nil, fmt.Errorf("create %s: %w", tmp, err)

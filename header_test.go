@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/slogrotate/slogrotate/internal/logcheck"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -141,4 +142,32 @@ func TestCreateLiveRace(t *testing.T) {
 	_, err = g.Write([]byte("a\n"))
 	require.NoError(t, err)
 	assert.Equal(t, map[string]string{"error.log": testHeader + "a\n"}, files(t, dir))
+}
+
+// Eight processes write across several scheduled and size rollovers:
+// every file, live and archived, starts with the header and has it once,
+// every record is there once, and no temporary file is left.
+func TestMultiProcessHeader(t *testing.T) {
+	if testing.Short() {
+		t.Skip("forks processes for about four seconds")
+	}
+	skipUnderWine(t, wineAppend)
+	dir := tempDir(t)
+	path := filepath.Join(dir, "error.log")
+	start := time.Now().Truncate(time.Second).Add(1200 * time.Millisecond)
+	opts := "every=1s,locktimeout=3s,reopen=100ms,maxsize=65536,header=v1"
+	var specs []childSpec
+	for i := range 8 {
+		specs = append(specs, childSpec{id: i, plan: [][2]int{{0, 3500}}, opts: opts})
+	}
+	want := runChildren(t, path, start, specs)
+	checkLog(t, path, want)
+
+	rep, err := logcheck.ScanDir(dir, nil)
+	require.NoError(t, err)
+	require.Zero(t, rep.TempFiles, "temporary files left")
+	require.Greater(t, len(rep.ByFile), 8, "too few rollovers to test anything")
+	for name, f := range rep.ByFile {
+		assert.Equal(t, []int{1}, f.Headers, "header lines of %s", name)
+	}
 }
