@@ -34,6 +34,9 @@ type facts struct {
 
 	maxSize  int64 // WithMaxSize, or 0
 	buffered bool  // WithBuffer: processes may hold records not yet written
+	// headerOnly: the live file holds the header (WithHeader) and nothing
+	// else, which makes it as empty as a file of no bytes.
+	headerOnly bool
 }
 
 // An action is what a rollover does to the files.
@@ -71,12 +74,13 @@ func decide(f facts) plan {
 	// speaks of this very file. Otherwise the file was put there behind
 	// the protocol's back (by an outside tool, or by a process that died
 	// before it could record it): its last write dates it, and an empty
-	// one belongs to the current period.
+	// one (or one with only the header) belongs to the current period.
+	hasRecords := f.live.size > 0 && !f.headerOnly
 	period, next := f.cur, 0
 	switch {
 	case f.known && f.state.id == f.live.id:
 		period, next = f.state.period, f.state.next
-	case f.live.size > 0:
+	case hasRecords:
 		period = f.mtimePeriod
 	}
 	if period.After(f.cur) && f.open && f.ownPeriod.Equal(f.cur) && f.own != f.live.id && f.ownLinked {
@@ -99,7 +103,7 @@ func decide(f facts) plan {
 	stale := period.Before(f.cur)
 	early := f.why == forced && (!f.open || f.live.id == f.own) ||
 		f.maxSize > 0 && f.live.size >= f.maxSize
-	if (f.live.size > 0 || f.buffered && stale) && (stale || early) {
+	if (hasRecords || f.buffered && stale) && (stale || early) {
 		return plan{act: archiveLive, archived: period, from: next, period: f.cur}
 	}
 	if stale {

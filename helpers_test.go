@@ -148,6 +148,8 @@ func childOption(k, v string) ([]Option, error) {
 		return []Option{WithLockFile(v)}, nil
 	case "buffer":
 		return []Option{WithBuffer(int(n)), WithFlushInterval(50 * time.Millisecond)}, nerr
+	case "header": // a header line that logcheck recognises
+		return []Option{WithHeader([]byte(logcheck.HeaderMark + v))}, nil
 	}
 	return nil, errors.New("unknown key")
 }

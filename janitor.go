@@ -490,7 +490,8 @@ func (j *janitor) removeCompressedSource(src string) {
 	})
 }
 
-// removeEmpty removes the empty plain archives that are ripe. A buffered
+// removeEmpty removes the empty plain archives that are ripe (an archive
+// holding only the header of WithHeader is empty too). A buffered
 // log archives a file that is empty at the end of its period, because a
 // process may still hold records of that period (see decide); once no
 // writer can append to it, an archive still empty is of no use. Only
@@ -506,7 +507,7 @@ func (j *janitor) removeEmpty(r *ripeness) {
 			continue
 		}
 		path := filepath.Join(j.dir(), name)
-		if fi, err := os.Lstat(path); err != nil || !fi.Mode().IsRegular() || fi.Size() != 0 {
+		if fi, err := os.Lstat(path); err != nil || !fi.Mode().IsRegular() || fi.Size() != 0 && !headerOnly(path, fi.Size(), j.cfg.header) {
 			continue
 		}
 		if r.ripe(path) && j.remove(path) {

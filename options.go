@@ -49,6 +49,7 @@ type config struct {
 	flushEvery   time.Duration
 	flushLevel   slog.Leveler
 	idleRotation bool
+	header       []byte // WithHeader, ending in a newline
 	errs         []error
 }
 
@@ -574,6 +575,9 @@ func (c *config) check(path string) error {
 	}
 	if c.archiveDir != "" && !filepath.IsAbs(c.archiveDir) {
 		c.archiveDir = filepath.Join(filepath.Dir(path), c.archiveDir)
+	}
+	if err := c.checkHeader(); err != nil {
+		return err
 	}
 	if c.onError == nil {
 		c.onError = stderrReporter()

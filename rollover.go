@@ -116,6 +116,7 @@ func (w *Writer) statLive(f *facts) error {
 		return err
 	}
 	f.live, f.exists = live, true
+	f.headerOnly = headerOnly(w.path, live.size, w.cfg.header)
 	f.mtimePeriod = w.cfg.schedule.start(live.mtime, w.cfg.loc)
 	return nil
 }
@@ -233,7 +234,7 @@ func (w *Writer) fallback(now time.Time, retry time.Duration, busy bool) {
 // openLive points w.f at the file at the path, creating it if needed, and
 // gives it the owner o where the process may.
 func (w *Writer) openLive(o fileOwner) error {
-	f, err := openAppend(w.path, w.cfg.mode)
+	f, err := createLive(w.path, w.cfg.mode, w.cfg.header)
 	if err != nil {
 		return fmt.Errorf("slogrotate: open log: %w", err)
 	}

@@ -94,6 +94,7 @@ func (s *settings) flagSet(stderr io.Writer) *flag.FlagSet {
 	s.scheduleVar(fl, "daily", "roll over at midnight (the default)", nil)
 	s.scheduleVar(fl, "daily-at", "roll over once a day at `HH:MM`", parseDailyAt)
 	s.scheduleVar(fl, "weekly", "roll over at midnight starting `DAY` (sunday..saturday)", parseWeekly)
+	s.scheduleVar(fl, "monthly", "roll over at midnight starting the first of each month", nil)
 	s.zoneVar(fl, "utc", "compute boundaries and names in UTC")
 	s.zoneVar(fl, "location", "compute boundaries and names in time `ZONE` (e.g. Europe/Paris)")
 
@@ -110,6 +111,7 @@ func (s *settings) flagSet(stderr io.Writer) *flag.FlagSet {
 	s.option(fl, "keep-uncompressed", "leave the newest `N` archives uncompressed", natural(slogrotate.WithKeepUncompressed))
 	s.option(fl, "mode", "octal permission `BITS` of the files created", octal(slogrotate.WithFileMode))
 	s.option(fl, "owner", "give the files created to `USER:GROUP` (ids or names), where the command may", owner(slogrotate.WithOwner))
+	s.option(fl, "header", "start every new log file with the line `TEXT`", headerLine(slogrotate.WithHeader))
 	s.option(fl, "lock-file", "`PATH` of the lock file (default: hidden beside the log, .error.lock-log for error.log)", str(slogrotate.WithLockFile))
 	s.option(fl, "buffer", "batch records in memory up to `SIZE` bytes (64K)", bufferSize(&s.bufBytes))
 	s.option(fl, "flush-interval", "write buffered records after at most `DURATION`", duration(slogrotate.WithFlushInterval))
@@ -213,9 +215,12 @@ func (f *scheduleFlag) Set(text string) error {
 	if on, err := strconv.ParseBool(text); err != nil || !on {
 		return errors.New("takes no value")
 	}
-	if f.name == "hourly" {
+	switch f.name {
+	case "hourly":
 		f.s.schedule = slogrotate.Hourly()
-	} else {
+	case "monthly":
+		f.s.schedule = slogrotate.Monthly()
+	default:
 		f.s.schedule = slogrotate.Daily()
 	}
 	return nil

@@ -66,6 +66,16 @@ func str(opt func(string) slogrotate.Option) optionParser {
 	}}
 }
 
+// headerLine is a line of text, given without its newline, which it adds.
+func headerLine(opt func([]byte) slogrotate.Option) optionParser {
+	return optionParser{option: optionName(opt), parse: func(s string) (slogrotate.Option, error) {
+		if s == "" || strings.ContainsRune(s, 0) {
+			return nil, errors.New("want a line of text, not empty and without a NUL byte")
+		}
+		return opt([]byte(s + "\n")), nil
+	}}
+}
+
 func duration(opt func(time.Duration) slogrotate.Option) optionParser {
 	return optionParser{option: optionName(opt), parse: func(s string) (slogrotate.Option, error) {
 		d, err := time.ParseDuration(s)

@@ -79,7 +79,15 @@ type File struct {
 	Places  []Place // Places[i] is where Records[i] is
 	Blank   int     // blanked fragments
 	Torn    []Torn
+	// Headers holds the numbers of the lines (from 1) that are headers:
+	// whole lines that begin with HeaderMark. A file written with a header
+	// has exactly one, line 1.
+	Headers []int
 }
+
+// HeaderMark begins a header line (see File.Headers). Records are JSON
+// objects, and the tests' records never contain it.
+const HeaderMark = "#header "
 
 // Torn is a line of a file that is neither a record nor a blanked
 // fragment, or the last line of the file without its newline.
@@ -142,6 +150,8 @@ func ParseFile(name string, data []byte) *File {
 		switch r, ok := Parse(line); {
 		case whole && len(bytes.TrimSpace(line)) == 0:
 			f.Blank++
+		case whole && bytes.HasPrefix(line, []byte(HeaderMark)):
+			f.Headers = append(f.Headers, n)
 		case whole && ok:
 			f.Places = append(f.Places, Place{File: name, Line: n, Index: len(f.Records), Offset: off})
 			f.Records = append(f.Records, r)

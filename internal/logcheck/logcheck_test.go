@@ -71,6 +71,16 @@ func TestParseFile(t *testing.T) {
 	}
 }
 
+// Header lines are counted where they are, neither records nor torn; a
+// header line cut short is torn.
+func TestParseFileHeaders(t *testing.T) {
+	data := HeaderMark + "v1\n" + rec(0, 0, 0) + HeaderMark + "v1\n" + HeaderMark[:4]
+	f := ParseFile("error.log", []byte(data))
+	if len(f.Records) != 1 || len(f.Torn) != 1 || !slices.Equal(f.Headers, []int{1, 3}) {
+		t.Fatalf("records %v headers %v torn %v", f.Records, f.Headers, f.Torn)
+	}
+}
+
 // A log with every kind of problem Check reports, each named with its file
 // and line.
 func TestCheckFindsEveryProblem(t *testing.T) {
