@@ -104,12 +104,16 @@ func createWithHeader(path string, mode fs.FileMode, header []byte) (*os.File, e
 	if _, err = f.Write(header); err == nil {
 		err = renameNoReplace(tmp, path)
 	}
+	f.Close()
 	if err != nil {
-		f.Close()
 		os.Remove(tmp)
 		return nil, err
 	}
-	return f, nil
+	// Opened again by its name: the descriptor of the temporary name need
+	// not describe the renamed file (under Wine it did not, and the state
+	// recorded another file), and a file another writer put at the path
+	// meanwhile was made by createLive too.
+	return openExisting(path)
 }
 
 // headerOnly reports whether the file at path holds exactly the header
