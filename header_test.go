@@ -154,13 +154,8 @@ func TestMultiProcessHeader(t *testing.T) {
 	skipUnderWine(t, wineAppend)
 	dir := tempDir(t)
 	path := filepath.Join(dir, "error.log")
-	start := time.Now().Truncate(time.Second).Add(1200 * time.Millisecond)
 	opts := "every=1s,locktimeout=3s,reopen=100ms,maxsize=65536,header=v1"
-	var specs []childSpec
-	for i := range 8 {
-		specs = append(specs, childSpec{id: i, plan: [][2]int{{0, 3500}}, opts: opts})
-	}
-	want := runChildren(t, path, start, specs)
+	want := eightWriters(t, path, opts)
 	checkLog(t, path, want)
 
 	rep, err := logcheck.ScanDir(dir, nil)

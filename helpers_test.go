@@ -867,6 +867,19 @@ func runChild() int {
 	return 0
 }
 
+// eightWriters runs eight writer children with the options opts, writing
+// for 3.5 s from just after the next second starts, and returns how many
+// records each acknowledged.
+func eightWriters(t *testing.T, path, opts string) map[int]int {
+	t.Helper()
+	start := time.Now().Truncate(time.Second).Add(1200 * time.Millisecond)
+	var specs []childSpec
+	for i := range 8 {
+		specs = append(specs, childSpec{id: i, plan: [][2]int{{0, 3500}}, opts: opts})
+	}
+	return runChildren(t, path, start, specs)
+}
+
 // runChildren starts every child at once, kills those with killAt or a
 // hang when due, and returns how many records each reported (-1 if killed).
 func runChildren(t *testing.T, path string, start time.Time, specs []childSpec) map[int]int {

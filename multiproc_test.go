@@ -157,13 +157,8 @@ func TestMultiProcessRetention(t *testing.T) {
 	for _, f := range foreign {
 		require.NoError(t, os.WriteFile(filepath.Join(dir, f), []byte("not ours\n"), 0o644))
 	}
-	start := time.Now().Truncate(time.Second).Add(1200 * time.Millisecond)
 	opts := "every=1s,locktimeout=3s,reopen=200ms,maxsize=32768,maxbackups=5"
-	var specs []childSpec
-	for i := range 8 {
-		specs = append(specs, childSpec{id: i, plan: [][2]int{{0, 3500}}, opts: opts})
-	}
-	runChildren(t, path, start, specs)
+	eightWriters(t, path, opts)
 	cfg := testConfig(t, childOptions(opts)...)
 	// A last rollover-free sweep applies retention to the final archives.
 	finalSweep(t, path, func(as []archiveName) bool { return len(as) <= 5 }, childOptions(opts)...)
@@ -196,13 +191,8 @@ func TestMultiProcessBuffered(t *testing.T) {
 	skipUnderWine(t, wineAppend)
 	dir := tempDir(t)
 	path := filepath.Join(dir, "error.log")
-	start := time.Now().Truncate(time.Second).Add(1200 * time.Millisecond)
 	opts := "every=1s,locktimeout=3s,buffer=8192"
-	var specs []childSpec
-	for i := range 8 {
-		specs = append(specs, childSpec{id: i, plan: [][2]int{{0, 3500}}, opts: opts})
-	}
-	want := runChildren(t, path, start, specs)
+	want := eightWriters(t, path, opts)
 	rep := checkLog(t, path, want)
 	assert.GreaterOrEqual(t, rep.Archives, 3)
 }
