@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -17,7 +16,7 @@ import (
 
 // The janitor does the work a rollover leaves behind, off the write path:
 // deleting archives beyond the retention limits, compressing archives, and
-// telling the user (WithOnRotate) that an archive is complete.
+// telling the user (WithOnRotate) that an archive is complete (report.go).
 //
 // It runs on a goroutine of each Writer that needs it, woken after each
 // rollover the Writer makes, at Open, and when an archive it is waiting for
@@ -66,9 +65,6 @@ type janitor struct {
 	wake chan struct{}
 	stop chan struct{}
 	done chan struct{}
-
-	mu      sync.Mutex
-	pending []string // archives this process made, for OnRotate when not compressing
 
 	// names holds what the sweeps learned of the names in the log's
 	// directory that begin with its base name and a dot, so that a name is
@@ -126,6 +122,7 @@ func newJanitor(path string, cfg *config, rolloverLock *lockFile) *janitor {
 	// Created now, with the log's mode, so that every process that may
 	// write the log may also sweep.
 	j.openMaint()
+	j.startReports()
 	go j.run()
 	j.notify("")
 	return j
@@ -161,11 +158,6 @@ func (j *janitor) grace() time.Duration {
 // notify wakes the janitor; archive, if not empty, is one this process just
 // made.
 func (j *janitor) notify(archive string) {
-	if archive != "" && !j.cfg.compress && j.cfg.onRotate != nil {
-		j.mu.Lock()
-		j.pending = append(j.pending, archive)
-		j.mu.Unlock()
-	}
 	select {
 	case j.wake <- struct{}{}:
 	default:
@@ -226,13 +218,10 @@ func (j *janitor) sweep() time.Duration {
 	r := &ripeness{j: j, grace: j.grace()}
 	j.removeEmpty(r)
 	archives := j.retain(r, count)
-	if j.cfg.compress {
-		if !j.compressAll(r, archives) {
-			return 0
-		}
-		return r.again
+	if j.cfg.compress && !j.compressAll(r, archives) {
+		return 0
 	}
-	j.reportPending(r)
+	j.report(r, archives)
 	return r.again
 }
 
@@ -332,7 +321,7 @@ func (j *janitor) retain(r *ripeness, count int) []archiveName {
 	// Retention by count alone needs the archives only when there are too
 	// many, which most sweeps do not find: then there is nothing to sort.
 	var archives []archiveName
-	if j.cfg.compress || j.cfg.maxAge > 0 || j.cfg.maxTotal > 0 || j.cfg.minFree > 0 || j.cfg.maxBackups > 0 && count > j.cfg.maxBackups {
+	if j.cfg.compress || j.cfg.onRotate != nil || j.cfg.maxAge > 0 || j.cfg.maxTotal > 0 || j.cfg.minFree > 0 || j.cfg.maxBackups > 0 && count > j.cfg.maxBackups {
 		archives = j.listedArchives()
 	}
 	gone := j.cfg.expired(archives, j.cfg.clock())
@@ -419,8 +408,8 @@ func (j *janitor) sizes(archives []archiveName) map[string]int64 {
 	return j.sizeOf
 }
 
-// compressAll compresses the ripe archives among archives and reports each
-// to OnRotate. It reports false if the janitor was stopped meanwhile.
+// compressAll compresses the ripe archives among archives. It reports
+// false if the janitor was stopped meanwhile.
 func (j *janitor) compressAll(r *ripeness, archives []archiveName) bool {
 	dir := j.dir()
 	for _, a := range j.cfg.compressible(archives) {
@@ -440,17 +429,13 @@ func (j *janitor) compressAll(r *ripeness, archives []archiveName) bool {
 			return false
 		default:
 		}
-		gz, err := j.compress(src)
+		_, err := j.compress(src)
 		if errors.Is(err, errStopped) {
 			return false
 		}
 		if err != nil {
 			j.cfg.onError(err)
 			r.later(retryDelay)
-			continue
-		}
-		if j.cfg.onRotate != nil {
-			j.cfg.onRotate(gz)
 		}
 	}
 	return true
@@ -513,27 +498,6 @@ func (j *janitor) removeEmpty(r *ripeness) {
 		if r.ripe(path) && j.remove(path) {
 			delete(j.names, name)
 		}
-	}
-}
-
-// reportPending calls OnRotate, without compression, for the archives this
-// process made that are now ripe; the others wait for a later sweep.
-func (j *janitor) reportPending(r *ripeness) {
-	j.mu.Lock()
-	pending := j.pending
-	j.pending = nil
-	j.mu.Unlock()
-	for i, name := range pending {
-		if _, err := os.Lstat(name); err != nil {
-			continue // deleted by retention already
-		}
-		if !r.ripe(name) {
-			j.mu.Lock()
-			j.pending = append(j.pending, pending[i])
-			j.mu.Unlock()
-			continue
-		}
-		j.cfg.onRotate(name)
 	}
 }
 

@@ -16,7 +16,8 @@ import (
 
 // Compression after the grace period, OnRotate with the .gz path, and the
 // sweep at Open finishing what a dead compressor left: an orphaned
-// temporary file and a source whose .gz is complete.
+// temporary file and a source whose .gz is complete, both owed a report
+// by the watermark a process with OnRotate left at the 13th.
 func TestCompression(t *testing.T) {
 	dir := tempDir(t)
 	path := filepath.Join(dir, "error.log")
@@ -35,6 +36,8 @@ func TestCompression(t *testing.T) {
 		require.NoError(t, os.Chtimes(path+n, old, old))
 	}
 
+	seedWatermark(t, path, time.Date(2021, 10, 13, 0, 0, 0, 0, time.UTC), 0)
+
 	clock := newClock(day1)
 	done := make(chan string, 10)
 	w := openTest(t, path, clock, WithCompress(), WithReopenCheck(20*time.Millisecond),
@@ -44,7 +47,7 @@ func TestCompression(t *testing.T) {
 	writeLine(t, w, "b")
 
 	got := map[string]bool{}
-	for len(got) < 2 {
+	for len(got) < 3 {
 		select {
 		case a := <-done:
 			got[filepath.Base(a)] = true
@@ -52,7 +55,7 @@ func TestCompression(t *testing.T) {
 			t.Fatalf("archives not completed; got %v", got)
 		}
 	}
-	assert.Equal(t, map[string]bool{"error.log.2021-10-14.gz": true, "error.log.2021-10-18.gz": true}, got)
+	assert.Equal(t, map[string]bool{"error.log.2021-10-14.gz": true, "error.log.2021-10-15.gz": true, "error.log.2021-10-18.gz": true}, got)
 	require.NoError(t, w.Close())
 
 	entries, err := os.ReadDir(dir)

@@ -241,3 +241,14 @@ func (l *lockFile) readState() (sharedState, bool, error) {
 	}
 	return readState(l.f)
 }
+
+// readWatermark reads the report watermark without the lock, through the
+// descriptor that stays open; see readWatermark in report.go.
+func (l *lockFile) readWatermark() (watermark, bool, error) {
+	l.fmu.RLock()
+	defer l.fmu.RUnlock()
+	if l.f == nil {
+		return watermark{}, false, fs.ErrClosed
+	}
+	return readWatermark(l.f)
+}

@@ -128,6 +128,18 @@ func (c *config) parseArchive(base, name string) (archiveName, bool) {
 	return a, true
 }
 
+// plainName is the name of the archive a before compression.
+func (c *config) plainName(a archiveName) string {
+	if a.compressed {
+		for _, z := range c.compressedExts() {
+			if plain, ok := strings.CutSuffix(a.name, z); ok {
+				return plain
+			}
+		}
+	}
+	return a.name
+}
+
 // cutIndex splits "<period>.<index>", where index is a positive number
 // written without sign or leading zeros.
 func cutIndex(s string) (text string, index int, ok bool) {

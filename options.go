@@ -472,16 +472,27 @@ func WithKeepUncompressed(n int) Option {
 // WithOnRotate calls f with the path of each archive once it is complete:
 // after the grace period in which late writes may still arrive, and after
 // compression if it is on (the path then ends in the compressor's
-// extension, .gz by default). f runs on a background goroutine of the
-// process that made the archive complete, never on the write path; it may
-// log, even through this Writer. It is meant for uploading or indexing
+// extension, .gz by default). It is meant for uploading or indexing
 // archives.
 //
-// Without compression, the archives waiting for their grace period are
-// known only to the process that made them: one that closes or dies within
-// the grace period (twice WithReopenCheck) does not report them, and an
-// archive retention deletes first is not reported. With compression, every
-// archive is reported by the process that compresses it.
+// Across the processes of a log, f is called once per archive, in the
+// order the archives were made, by whichever process holds the
+// maintenance lock; f runs on that process's background goroutine, never
+// on the write path, and may log, even through this Writer. A report
+// owed when its process closes or dies is made by the next sweep in any
+// process, or at the next start: the maintenance lock file records the
+// newest archive reported, and is moved past an archive only once f has
+// returned. So a process that dies while f runs leaves that archive to be
+// reported again: at least once across a crash, exactly once otherwise;
+// use the archive's path to make f idempotent.
+//
+// The costs: one call at a time across the log, holding the maintenance
+// lock, so a slow f delays compression and retention (not writes or
+// rollovers) in every process; and a report waits for the archives made
+// before it (one that cannot be compressed holds back the reports after
+// it). An archive retention deletes before it is complete is not
+// reported. The first process with f to open a log starts the record at
+// the newest archive there: archives made before are not reported.
 func WithOnRotate(f func(archive string)) Option {
 	return func(c *config) { c.onRotate = f }
 }

@@ -1,6 +1,7 @@
 package slogrotate
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"hash/crc32"
@@ -65,31 +66,21 @@ const (
 	stateFormat1 = 1
 )
 
-// encode renders the state as one line with a checksum, so that a torn or
-// foreign lock file is detected instead of trusted. A state with no
+// encode renders the state as one sealed line (see seal), so that a torn
+// or foreign lock file is detected instead of trusted. A state with no
 // agreement (one read in format 1) is rendered in format 1.
 func (s sharedState) encode() []byte {
 	format, agreed := stateFormat1, ""
 	if s.agreed.known() {
 		format, agreed = stateFormat, " "+s.agreed.encode()
 	}
-	body := fmt.Sprintf("%s %d %d %d:%d %d%s", stateMagic, format, s.period.UnixNano(), s.id.hi, s.id.lo, s.next, agreed)
-	return fmt.Appendf(nil, "%s %08x\n", body, crc32.ChecksumIEEE([]byte(body)))
+	return seal(fmt.Sprintf("%s %d %d %d:%d %d%s", stateMagic, format, s.period.UnixNano(), s.id.hi, s.id.lo, s.next, agreed))
 }
 
 // parseState parses what encode wrote. Anything else is ErrBadState.
 func parseState(b []byte) (sharedState, error) {
-	line, _, ok := strings.Cut(string(b), "\n")
+	body, ok := unseal(b)
 	if !ok {
-		return sharedState{}, ErrBadState
-	}
-	i := strings.LastIndexByte(line, ' ')
-	if i < 0 {
-		return sharedState{}, ErrBadState
-	}
-	body, sum := line[:i], line[i+1:]
-	want, err := strconv.ParseUint(sum, 16, 32)
-	if err != nil || len(sum) != 8 || uint32(want) != crc32.ChecksumIEEE([]byte(body)) {
 		return sharedState{}, ErrBadState
 	}
 	f := strings.Split(body, " ")
@@ -117,24 +108,46 @@ func parseState(b []byte) (sharedState, error) {
 		return sharedState{}, ErrBadState
 	}
 	s := sharedState{period: time.Unix(0, ns), id: fileID{h, l}, next: next, agreed: agreed}
-	if string(s.encode()) != line+"\n" {
+	if !bytes.Equal(s.encode(), seal(body)) {
 		return sharedState{}, ErrBadState // a number not written the way encode writes it
 	}
 	return s, nil
 }
 
+// seal ends body (one line, no newline) with its checksum and a newline:
+// what a lock file holds is shared with other processes, which may be
+// writing it as it is read, and is treated as untrusted input.
+func seal(body string) []byte {
+	return fmt.Appendf(nil, "%s %08x\n", body, crc32.ChecksumIEEE([]byte(body)))
+}
+
+// unseal returns the body of the sealed line b begins with, and reports
+// whether there is one whose checksum holds.
+func unseal(b []byte) (string, bool) {
+	line, _, ok := strings.Cut(string(b), "\n")
+	if !ok {
+		return "", false
+	}
+	i := strings.LastIndexByte(line, ' ')
+	if i < 0 {
+		return "", false
+	}
+	body, sum := line[:i], line[i+1:]
+	want, err := strconv.ParseUint(sum, 16, 32)
+	if err != nil || len(sum) != 8 || uint32(want) != crc32.ChecksumIEEE([]byte(body)) {
+		return "", false
+	}
+	return body, true
+}
+
 // readState reads the state from the open lock file. An empty file (a new
 // lock file) gives ok == false and no error.
 func readState(f *os.File) (s sharedState, ok bool, err error) {
-	buf := make([]byte, stateMax)
-	n, err := f.ReadAt(buf, stateOffset)
-	if err != nil && err != io.EOF {
-		return sharedState{}, false, fmt.Errorf("slogrotate: read state from %s: %w", f.Name(), err)
+	b, err := readSealed(f, "state")
+	if err != nil || len(b) == 0 {
+		return sharedState{}, false, err
 	}
-	if n == 0 {
-		return sharedState{}, false, nil
-	}
-	s, err = parseState(buf[:n])
+	s, err = parseState(b)
 	if err != nil {
 		return sharedState{}, false, fmt.Errorf("%w in lock file %s; it is replaced", err, f.Name())
 	}
@@ -143,13 +156,29 @@ func readState(f *os.File) (s sharedState, ok bool, err error) {
 
 // writeState replaces the state in the open lock file.
 func writeState(f *os.File, s sharedState) error {
-	b := s.encode()
+	return writeSealed(f, s.encode(), "state")
+}
+
+// readSealed reads what the open lock file f holds after stateOffset, at
+// most stateMax bytes; what names it in an error.
+func readSealed(f *os.File, what string) ([]byte, error) {
+	buf := make([]byte, stateMax)
+	n, err := f.ReadAt(buf, stateOffset)
+	if err != nil && err != io.EOF {
+		return nil, fmt.Errorf("slogrotate: read %s from %s: %w", what, f.Name(), err)
+	}
+	return buf[:n], nil
+}
+
+// writeSealed replaces what the open lock file f holds after stateOffset
+// with b; what names it in an error.
+func writeSealed(f *os.File, b []byte, what string) error {
 	if _, err := f.WriteAt(b, stateOffset); err != nil {
-		return fmt.Errorf("slogrotate: write state to %s: %w", f.Name(), err)
+		return fmt.Errorf("slogrotate: write %s to %s: %w", what, f.Name(), err)
 	}
 	// Drop whatever a longer, older or foreign content left behind.
 	if err := f.Truncate(stateOffset + int64(len(b))); err != nil {
-		return fmt.Errorf("slogrotate: write state to %s: %w", f.Name(), err)
+		return fmt.Errorf("slogrotate: write %s to %s: %w", what, f.Name(), err)
 	}
 	return nil
 }

@@ -22,8 +22,8 @@
 // one starts only once the interval has passed since that read began.
 //
 // With -post-rotate, a program runs on each finished archive, once across
-// all the processes sharing the log (see docs/command.md for when a call
-// can be lost).
+// all the processes sharing the log, and again after a crash that cut it
+// short (see docs/command.md).
 //
 // # Long lines
 //
@@ -134,9 +134,6 @@ func run(args []string, stdin *os.File, stdout, stderr io.Writer) int {
 	stopSignals()
 	if err := w.Close(); err != nil {
 		fmt.Fprintf(stderr, "slogrotate: %v\n", err)
-	}
-	if post != nil {
-		post.wait()
 	}
 	return status
 }

@@ -10,15 +10,10 @@ import (
 	"os/exec"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/slogrotate/slogrotate"
 )
-
-// maxPostRotate is how many -post-rotate programs one instance runs at
-// once; more archives wait in a queue, in the order they were reported.
-const maxPostRotate = 4
 
 // defaultPostTimeout is how long a -post-rotate program may run before it
 // is killed, unless -post-rotate-timeout says otherwise.
@@ -74,20 +69,14 @@ type postRotateConfig struct {
 }
 
 // A postRotator runs the -post-rotate program on each archive the Writer
-// reports, at most maxPostRotate at once, and reports each failure and
-// each program's standard error on stderr.
+// reports, and reports each failure and each program's standard error on
+// stderr. The Writer reports one archive at a time across every instance
+// sharing the log, and records the archive reported only once the program
+// has ended: an instance killed meanwhile leaves the archive to be
+// reported again (WithOnRotate).
 type postRotator struct {
 	cfg    postRotateConfig
 	stderr io.Writer
-
-	mu      sync.Mutex // guards queue and running
-	queue   []string
-	running int
-	wg      sync.WaitGroup
-
-	// reportMu keeps reports whole; a report waits for a slow stderr
-	// without holding up enqueue.
-	reportMu sync.Mutex
 }
 
 func newPostRotator(cfg postRotateConfig, stderr io.Writer) *postRotator {
@@ -95,40 +84,14 @@ func newPostRotator(cfg postRotateConfig, stderr io.Writer) *postRotator {
 }
 
 // option is the WithOnRotate option that hands archives to p.
-func (p *postRotator) option() slogrotate.Option { return slogrotate.WithOnRotate(p.enqueue) }
+func (p *postRotator) option() slogrotate.Option { return slogrotate.WithOnRotate(p.run) }
 
-// enqueue is the Writer's OnRotate function. It never waits: it runs on
-// the Writer's background goroutine, which must go on compressing and
-// sweeping.
-func (p *postRotator) enqueue(archive string) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.queue = append(p.queue, archive)
-	p.startLocked()
-}
-
-func (p *postRotator) startLocked() {
-	for p.running < maxPostRotate && len(p.queue) > 0 {
-		archive := p.queue[0]
-		p.queue = p.queue[1:]
-		p.running++
-		p.wg.Add(1)
-		go p.run(archive)
-	}
-}
-
+// run runs the program on archive, on the Writer's background goroutine
+// (never on the write path), and reports how it went.
 func (p *postRotator) run(archive string) {
-	defer p.wg.Done()
 	out, err := p.exec(archive)
 	p.report(archive, out, err)
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.running--
-	p.startLocked() // before Done: wait sees the next one
 }
-
-// wait waits until every archive reported so far has had its program run.
-func (p *postRotator) wait() { p.wg.Wait() }
 
 // exec runs the program on archive and returns its standard error.
 func (p *postRotator) exec(archive string) ([]byte, error) {
@@ -163,8 +126,6 @@ func (p *postRotator) report(archive string, out []byte, err error) {
 	case err != nil:
 		b.WriteString(prefix + "failed: " + err.Error() + "\n")
 	}
-	p.reportMu.Lock()
-	defer p.reportMu.Unlock()
 	io.WriteString(p.stderr, b.String())
 }
 

@@ -103,14 +103,14 @@ func checkCalls(t *testing.T, dir, calls string, compressed bool) {
 func TestPostRotateFailureAndHang(t *testing.T) {
 	for _, tc := range []struct{ mode, want string }{
 		{"fail", `^slogrotate: -post-rotate \S+ (\S+): (boom on (\S+)|failed: exit status 3)$`},
-		{"hang", `^slogrotate: -post-rotate \S+ (\S+): (hanging on (\S+)|failed: killed after -post-rotate-timeout 1s)$`},
+		{"hang", `^slogrotate: -post-rotate \S+ (\S+): (hanging on (\S+)|failed: killed after -post-rotate-timeout 300ms)$`},
 	} {
 		t.Run(tc.mode, func(t *testing.T) {
 			dir := t.TempDir()
 			log := filepath.Join(dir, "app.log")
 			t.Setenv(programEnv, tc.mode)
 			c := start(t, "-every", "1s", "-utc", "-format", "timestamp", "-reopen-check", "200ms", "-idle-rotation=false",
-				"-post-rotate", os.Args[0], "-post-rotate-timeout", "1s", log)
+				"-post-rotate", os.Args[0], "-post-rotate-timeout", "300ms", log)
 			handed := 0
 			for end := time.Now().Add(4500 * time.Millisecond); time.Now().Before(end); handed++ {
 				fmt.Fprintf(c.stdin, "gen=0 seq=%d ts=%s\n", handed, time.Now().UTC().Format(time.RFC3339Nano))
