@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -74,13 +75,25 @@ type janitor struct {
 	// back is new. Only the sweep touches names, sweeps and archives.
 	names  map[string]listedName
 	sweeps uint64 // listings made, which listedName.sweep refers to
-	// archives is the array listedArchives reuses, sizeOf the map sizes
-	// reuses.
+	// listedAt is when the last listing began and listCost how long it
+	// took; see listDue.
+	listedAt time.Time
+	listCost time.Duration
+	// unsure has the plain archives in names not yet found with records,
+	// when buffering (see removeEmpty).
+	unsure map[string]bool
+	// archives has the archives in names, in no order; listedName.pos is
+	// each one's index. scratch is the array listedArchives reuses, sizeOf
+	// the map sizes reuses.
 	archives []archiveName
+	scratch  []archiveName
 	sizeOf   map[string]int64
 	// toldNoFree records that the error handler was told this system
 	// cannot measure free space.
 	toldNoFree bool
+
+	mu   sync.Mutex
+	made []string // archives this process made since the last sweep
 }
 
 // A listedName is what the janitor knows of a name in the archive directory.
@@ -92,6 +105,11 @@ type listedName struct {
 	// into a file whose last write (mtime) is days old.
 	firstSeen time.Time
 	sweep     uint64 // the last listing that had the name
+	pos       int    // an archive's index in janitor.archives
+	// size is the archive's size (WithMaxTotalSize, WithMinFreeSpace),
+	// once sized: measured when it was no longer fresh, so final.
+	size  int64
+	sized bool
 }
 
 type nameKind uint8
@@ -108,6 +126,10 @@ const tmpSuffix = ".tmp"
 
 // listBatch is how many names a listing reads at a time.
 const listBatch = 1024
+
+// relistFactor bounds the time spent listing the archive directory to
+// about 1% of the janitor's: see listDue.
+const relistFactor = 100
 
 func newJanitor(path string, cfg *config, rolloverLock *lockFile) *janitor {
 	j := &janitor{
@@ -156,8 +178,13 @@ func (j *janitor) grace() time.Duration {
 }
 
 // notify wakes the janitor; archive, if not empty, is one this process just
-// made.
+// made (a path).
 func (j *janitor) notify(archive string) {
+	if archive != "" {
+		j.mu.Lock()
+		j.made = append(j.made, filepath.Base(archive))
+		j.mu.Unlock()
+	}
 	select {
 	case j.wake <- struct{}{}:
 	default:
@@ -210,14 +237,13 @@ func (j *janitor) sweep() time.Duration {
 	defer j.maint.unlock()
 
 	j.awaitRollover()
-	count, err := j.listClean()
-	if err != nil {
+	r := &ripeness{j: j, grace: j.grace()}
+	if err := j.update(r); err != nil {
 		j.cfg.onError(err)
 		return retryDelay
 	}
-	r := &ripeness{j: j, grace: j.grace()}
 	j.removeEmpty(r)
-	archives := j.retain(r, count)
+	archives := j.retain(r)
 	if j.cfg.compress && !j.compressAll(r, archives) {
 		return 0
 	}
@@ -249,23 +275,84 @@ func (j *janitor) dir() string {
 	return j.cfg.archiveDirOf(j.path)
 }
 
-// listClean lists the directory into names, removes the temporary files
-// of compressors that died, and returns how many archives it found. It
-// must be called with the maintenance lock held.
-func (j *janitor) listClean() (archives int, err error) {
-	dir := j.dir()
-	count, tmps, err := j.list(dir, filepath.Base(j.path))
-	if err != nil {
-		return 0, fmt.Errorf("slogrotate: list %s: %w", dir, err)
+// update brings names up to date, listing the directory if that is due.
+// Between listings it adds the archives this process made, and asks for a
+// sweep once the next listing is due, which finds those of other
+// processes.
+func (j *janitor) update(r *ripeness) error {
+	j.mu.Lock()
+	made := j.made
+	j.made = nil
+	j.mu.Unlock()
+	if j.listDue() {
+		return j.listClean()
 	}
+	r.later(relistFactor*j.listCost - time.Since(j.listedAt) + time.Millisecond)
+	for _, name := range made {
+		j.learn(name)
+	}
+	return nil
+}
+
+// learn adds to names one that this process just made, if it is not there.
+func (j *janitor) learn(name string) {
+	if _, ok := j.names[name]; !ok {
+		n := j.classify(filepath.Base(j.path), name)
+		n.sweep = j.sweeps
+		j.add(name, n, time.Now())
+	}
+}
+
+// listDue reports whether a sweep lists the directory. Listing thousands
+// of archives after every rollover would make a rollover's cost grow with
+// the archives kept, so a sweep lists only once relistFactor times the
+// last listing's duration has passed since it began: a directory of tens
+// of archives at every sweep, one of 10,000 about once a second. In
+// between, names has what this process learned: its listing, and what it
+// made, compressed and removed since. What other processes did meanwhile
+// is harmless to act on: what they removed or compressed, this sweep finds
+// gone (they remove the oldest first, as it would); what they made waits
+// for the next listing, or for their own sweep.
+func (j *janitor) listDue() bool {
+	return j.names == nil || time.Since(j.listedAt) >= relistFactor*j.listCost
+}
+
+// forget removes name from names, as gone.
+func (j *janitor) forget(name string) {
+	if n := j.names[name]; n.kind == nameArchive {
+		// The last archive takes its place.
+		last := len(j.archives) - 1
+		if moved := j.archives[last]; n.pos != last {
+			j.archives[n.pos] = moved
+			m := j.names[moved.name]
+			m.pos = n.pos
+			j.names[moved.name] = m
+		}
+		j.archives = j.archives[:last]
+	}
+	delete(j.names, name)
+	delete(j.unsure, name)
+}
+
+// listClean lists the directory into names and removes the temporary
+// files of compressors that died. It must be called with the maintenance
+// lock held.
+func (j *janitor) listClean() error {
+	dir := j.dir()
+	start := time.Now()
+	tmps, err := j.list(dir, filepath.Base(j.path))
+	if err != nil {
+		return fmt.Errorf("slogrotate: list %s: %w", dir, err)
+	}
+	j.listedAt, j.listCost = start, time.Since(start)
 	for _, name := range tmps {
 		// Nobody else holds the maintenance lock, so nobody is writing
 		// this file: a crashed compressor left it.
 		if j.remove(filepath.Join(dir, name)) {
-			delete(j.names, name)
+			j.forget(name)
 		}
 	}
-	return count, nil
+	return nil
 }
 
 // A ripeness is what one sweep knows of time: the grace period, and when to
@@ -317,18 +404,18 @@ func (r *ripeness) ripe(name string) bool {
 // retain deletes the archives that retention no longer keeps, once they
 // are ripe, and returns the listing's archives for the compression pass
 // (nil if neither retention nor compression needs them).
-func (j *janitor) retain(r *ripeness, count int) []archiveName {
+func (j *janitor) retain(r *ripeness) []archiveName {
 	// Retention by count alone needs the archives only when there are too
 	// many, which most sweeps do not find: then there is nothing to sort.
 	var archives []archiveName
-	if j.cfg.compress || j.cfg.onRotate != nil || j.cfg.maxAge > 0 || j.cfg.maxTotal > 0 || j.cfg.minFree > 0 || j.cfg.maxBackups > 0 && count > j.cfg.maxBackups {
+	if j.cfg.compress || j.cfg.onRotate != nil || j.cfg.maxAge > 0 || j.cfg.maxTotal > 0 || j.cfg.minFree > 0 || j.cfg.maxBackups > 0 && len(j.archives) > j.cfg.maxBackups {
 		archives = j.listedArchives()
 	}
 	gone := j.cfg.expired(archives, j.cfg.clock())
 	j.removeRipe(r, gone, false)
 	// Measured after the expired archives are gone, so what they freed is
 	// in the figure and not counted again (they have no size any more).
-	sizes, free := j.sizes(archives), j.freeSpace()
+	sizes, free := j.sizes(r, archives), j.freeSpace()
 	over, short := j.cfg.overSize(archives, gone, sizes, free)
 	// Oldest first, and none newer while an older one must wait for its
 	// grace period: the size limits never leave a hole in the history.
@@ -383,15 +470,21 @@ func (j *janitor) removeRipe(r *ripeness, list []archiveName, inOrder bool) {
 			continue
 		}
 		if j.remove(name) {
-			delete(j.names, a.name)
+			j.forget(a.name)
 		}
 	}
 }
 
-// sizes returns, for WithMaxTotalSize and WithMinFreeSpace, the size of each of archives that
-// is a regular file, as lstat says; a symbolic link or a directory with an
-// archive's name is left out (retention never deletes it).
-func (j *janitor) sizes(archives []archiveName) map[string]int64 {
+// sizes returns, for WithMaxTotalSize and WithMinFreeSpace, the size of
+// each of archives that is a regular file, as lstat says; a symbolic link
+// or a directory with an archive's name is left out (retention never
+// deletes it). A size that can no longer change is kept in names, so that
+// a sweep does not stat thousands of archives: a compressed archive's, and
+// without compression a plain archive's once ripe. A plain archive's is
+// measured at every sweep when compressing: another process may have
+// compressed it since this one listed it, and its old size would make
+// the total too large.
+func (j *janitor) sizes(r *ripeness, archives []archiveName) map[string]int64 {
 	if j.cfg.maxTotal == 0 && j.cfg.minFree == 0 {
 		return nil
 	}
@@ -401,8 +494,19 @@ func (j *janitor) sizes(archives []archiveName) map[string]int64 {
 	clear(j.sizeOf)
 	dir := j.dir()
 	for _, a := range archives {
-		if fi, err := os.Lstat(filepath.Join(dir, a.name)); err == nil && fi.Mode().IsRegular() {
-			j.sizeOf[a.name] = fi.Size()
+		n := j.names[a.name]
+		if n.sized {
+			j.sizeOf[a.name] = n.size
+			continue
+		}
+		fi, err := os.Lstat(filepath.Join(dir, a.name))
+		if err != nil || !fi.Mode().IsRegular() {
+			continue
+		}
+		j.sizeOf[a.name] = fi.Size()
+		if a.compressed || !j.cfg.compress && time.Since(fi.ModTime()) > r.grace && time.Since(n.firstSeen) > r.grace {
+			n.size, n.sized = fi.Size(), true
+			j.names[a.name] = n
 		}
 	}
 	return j.sizeOf
@@ -429,14 +533,17 @@ func (j *janitor) compressAll(r *ripeness, archives []archiveName) bool {
 			return false
 		default:
 		}
-		_, err := j.compress(src)
+		dst, err := j.compress(src)
 		if errors.Is(err, errStopped) {
 			return false
 		}
 		if err != nil {
 			j.cfg.onError(err)
 			r.later(retryDelay)
+			continue
 		}
+		j.forget(a.name)
+		j.learn(filepath.Base(dst))
 	}
 	return true
 }
@@ -476,28 +583,41 @@ func (j *janitor) removeCompressedSource(src string) {
 }
 
 // removeEmpty removes the empty plain archives that are ripe (an archive
-// holding only the header of WithHeader is empty too). A buffered
-// log archives a file that is empty at the end of its period, because a
+// holding only the header of WithHeader is empty too). A buffered log
+// archives a file that is empty at the end of its period, because a
 // process may still hold records of that period (see decide); once no
-// writer can append to it, an archive still empty is of no use. Only
-// archives first listed in the last minute are looked at: that is when
-// they are made and ripen, and a sweep of thousands of old archives then
-// costs no stat each.
+// writer can append to it, an archive still empty is of no use. It looks
+// at the archives in unsure: each is looked at from its first listing
+// until it is found with records (which are never taken out again) or
+// gone, so a sweep of thousands of old archives costs no stat each.
 func (j *janitor) removeEmpty(r *ripeness) {
-	if j.cfg.bufSize == 0 {
-		return
-	}
-	for name, n := range j.names {
-		if n.kind != nameArchive || n.archive.compressed || time.Since(n.firstSeen) > r.grace+time.Minute {
-			continue
-		}
+	for name := range j.unsure {
 		path := filepath.Join(j.dir(), name)
 		if fi, err := os.Lstat(path); err != nil || !fi.Mode().IsRegular() || fi.Size() != 0 && !headerOnly(path, fi.Size(), j.cfg.header) {
+			delete(j.unsure, name)
 			continue
 		}
 		if r.ripe(path) && j.remove(path) {
-			delete(j.names, name)
+			j.forget(name)
 		}
+	}
+}
+
+// add puts n in names under name, as first seen at now.
+func (j *janitor) add(name string, n listedName, now time.Time) {
+	n.firstSeen = now
+	if n.kind != nameArchive {
+		j.names[name] = n
+		return
+	}
+	n.pos = len(j.archives)
+	j.names[name] = n
+	j.archives = append(j.archives, n.archive)
+	if j.cfg.bufSize > 0 && !n.archive.compressed {
+		if j.unsure == nil {
+			j.unsure = make(map[string]bool)
+		}
+		j.unsure[name] = true
 	}
 }
 
@@ -505,10 +625,10 @@ func (j *janitor) removeEmpty(r *ripeness) {
 // it has and its compressors' temporary files. It reads the names in
 // batches rather than with os.ReadDir, which makes a DirEntry of each, and
 // parses only names it has not seen before that begin as ours.
-func (j *janitor) list(dir, base string) (archives int, tmps []string, err error) {
+func (j *janitor) list(dir, base string) (tmps []string, err error) {
 	f, err := os.Open(dir)
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
 	defer f.Close()
 	if j.names == nil {
@@ -529,21 +649,21 @@ func (j *janitor) list(dir, base string) (archives int, tmps []string, err error
 				continue
 			}
 			n, ok := j.names[name]
-			if !ok {
+			switch {
+			case !ok:
 				n = j.classify(base, name)
-				n.firstSeen = now
-			} else if n.sweep == sweep {
+				n.sweep = sweep
+				j.add(name, n, now)
+			case n.sweep == sweep:
 				// A directory that changes while it is read may list a
 				// name twice.
 				continue
+			default:
+				n.sweep = sweep
+				j.names[name] = n
 			}
-			n.sweep = sweep
-			j.names[name] = n
 			listed++
-			switch n.kind {
-			case nameArchive:
-				archives++
-			case nameTmp:
+			if n.kind == nameTmp {
 				tmps = append(tmps, name)
 			}
 		}
@@ -551,29 +671,24 @@ func (j *janitor) list(dir, base string) (archives int, tmps []string, err error
 			break
 		}
 		if err != nil {
-			return 0, nil, err
+			return nil, err
 		}
 	}
 	if listed < len(j.names) {
 		for name, n := range j.names {
 			if n.sweep != sweep {
-				delete(j.names, name)
+				j.forget(name)
 			}
 		}
 	}
-	return archives, tmps, nil
+	return tmps, nil
 }
 
-// listedArchives returns the archives of the last listing, in no order.
+// listedArchives returns the archives in names, in no order, in an array
+// the caller may reorder until the next call.
 func (j *janitor) listedArchives() []archiveName {
-	archives := j.archives[:0]
-	for _, n := range j.names {
-		if n.kind == nameArchive {
-			archives = append(archives, n.archive)
-		}
-	}
-	j.archives = archives
-	return archives
+	j.scratch = append(j.scratch[:0], j.archives...)
+	return j.scratch
 }
 
 // classify tells what name, in the archive directory, is to the janitor.

@@ -5,8 +5,10 @@ import (
 	"compress/gzip"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -248,5 +250,39 @@ func BenchmarkSweep(b *testing.B) {
 				j.sweep()
 			}
 		})
+	}
+}
+
+// TestJanitorArchivesIndex: whatever names the janitor learns and forgets,
+// its archives are those of names, each at its pos.
+func TestJanitorArchivesIndex(t *testing.T) {
+	j := sweepJanitor(t, tempDir(t))
+	j.names = map[string]listedName{}
+	rng := rand.New(rand.NewPCG(1, 2))
+	var known []string
+	for range 2000 {
+		if len(known) > 0 && rng.IntN(3) == 0 {
+			i := rng.IntN(len(known))
+			j.forget(known[i])
+			known = slices.Delete(known, i, i+1)
+		} else {
+			name := fmt.Sprintf("error.log.2021-10-%02d.%d", 1+rng.IntN(28), 1+rng.IntN(50))
+			if rng.IntN(5) == 0 {
+				name = fmt.Sprintf("error.log.other-%d", rng.IntN(100))
+			}
+			j.learn(name)
+			if !slices.Contains(known, name) {
+				known = append(known, name)
+			}
+		}
+		archives := 0
+		for name, n := range j.names {
+			if n.kind == nameArchive {
+				archives++
+				require.Equal(t, name, j.archives[n.pos].name)
+			}
+		}
+		require.Len(t, j.archives, archives)
+		require.Len(t, j.names, len(known))
 	}
 }

@@ -137,7 +137,7 @@ func (j *janitor) startReports() {
 		return
 	}
 	defer j.maint.unlock()
-	if _, err := j.listClean(); err != nil {
+	if err := j.listClean(); err != nil {
 		j.cfg.onError(err)
 		return
 	}

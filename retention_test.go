@@ -112,11 +112,12 @@ func TestMaxTotalSizeSweep(t *testing.T) {
 	// newer goes either.
 	j.cfg.maxTotal = 500
 	put(".2021-10-08", 300, time.Now())
+	j.notify(path + ".2021-10-08") // as the rollover that made it does
 	again := j.sweep()
 	assert.Equal(t, []string{".2021-10-08", ".2021-10-11.gz", ".2021-10-12"}, ours())
 	assert.Positive(t, again, "a sweep is due when the grace period ends")
 	assert.LessOrEqual(t, again, j.grace()+20*time.Millisecond)
-	time.Sleep(again)
+	time.Sleep(j.grace() + 20*time.Millisecond)
 	j.sweep()
 	assert.Equal(t, []string{".2021-10-12"}, ours(), "the 8th, then the 11th")
 

@@ -307,10 +307,15 @@ func (d *archiveDir) open(b *testing.B, writer string) rotator {
 		return &bareRotator{f, d.path}
 	}
 	opts := []slogrotate.Option{slogrotate.WithLocation(time.UTC)}
-	if writer == "slogrotate" {
-		// Retention on, never reached: the janitor lists the directory after
-		// every rollover and deletes nothing.
+	switch writer {
+	case "slogrotate":
+		// Retention on, never reached: the janitor sweeps after every
+		// rollover and deletes nothing.
 		opts = append(opts, slogrotate.WithMaxBackups(100000))
+	case "slogrotate-all":
+		// And what else a sweep looks at: ages, reports, empty archives.
+		opts = append(opts, slogrotate.WithMaxBackups(100000), slogrotate.WithMaxAge(100*365*24*time.Hour),
+			slogrotate.WithOnRotate(func(string) {}), slogrotate.WithBuffer(64<<10))
 	}
 	w, err := slogrotate.Open(d.path, opts...)
 	if err != nil {
@@ -336,8 +341,10 @@ func (d *archiveDir) remove(b *testing.B, writer string) {
 
 // BenchmarkRollover measures a forced rollover (Writer.Rotate) with 10 and
 // with 10,000 archives of earlier days in the directory. writer=slogrotate
-// has WithMaxBackups(100000): its janitor lists the directory after every
-// rollover (on its own goroutine) and deletes nothing. writer=slogrotate-
+// has WithMaxBackups(100000): its janitor sweeps after every rollover (on
+// its own goroutine) and deletes nothing; writer=slogrotate-all adds
+// WithMaxAge, WithOnRotate and WithBuffer, which the sweep looks at too.
+// writer=slogrotate-
 // nojanitor has no retention, so no janitor. writer=bare is a rename and a
 // create, the floor of any rotation on this file system.
 //
@@ -362,7 +369,7 @@ func (d *archiveDir) remove(b *testing.B, writer string) {
 func BenchmarkRollover(b *testing.B) {
 	const rotateEvery = 20000
 	for _, n := range []int{10, 10000} {
-		for _, writer := range []string{"bare", "slogrotate", "slogrotate-nojanitor"} {
+		for _, writer := range []string{"bare", "slogrotate", "slogrotate-all", "slogrotate-nojanitor"} {
 			name := fmt.Sprintf("archives=%d/writer=%s", n, writer)
 			b.Run(name+"/op=rotate", func(b *testing.B) {
 				d := archivesDir(b, n)
