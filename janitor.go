@@ -67,12 +67,12 @@ type janitor struct {
 	stop chan struct{}
 	done chan struct{}
 
-	// names holds what the sweeps learned of the names in the log's
-	// directory that begin with its base name and a dot, so that a name is
-	// parsed once, not at every sweep: with thousands of archives, parsing
-	// their periods was most of a sweep. A sweep drops the names it did not
-	// list, so names never outgrows the directory, and a name that comes
-	// back is new. Only the sweep touches names, sweeps and archives.
+	// names holds what the sweeps learned of the names in the archive
+	// directory that begin with the log's base name and a dot (see
+	// listDue), so that a name is parsed once, not at every sweep. A
+	// listing drops the names it did not find, so names never outgrows the
+	// directory, and a name that comes back is new. Only the sweep (and
+	// startReports, before it runs) touches the fields from here to mu.
 	names  map[string]listedName
 	sweeps uint64 // listings made, which listedName.sweep refers to
 	// listedAt is when the last listing began and listCost how long it
