@@ -198,6 +198,8 @@ func TestSweepRemembersNames(t *testing.T) {
 	require.NoError(t, os.Remove(path+".2021-10-10"))
 	create(".2021-10-13", ".2021-10-14")
 	time.Sleep(j.grace())
+	// Another process's archives are seen at the next listing.
+	waitUntil(t, time.Second, "a listing due", j.listDue)
 	j.sweep()
 	assert.Equal(t, map[string]nameKind{
 		"error.log.2021-10-12.gz":  nameArchive,
@@ -225,6 +227,26 @@ func TestSweepRemembersNames(t *testing.T) {
 	assert.True(t, left["other.log.2021-10-10"])
 	assert.False(t, left["error.log.2021-10-11"], "the oldest is deleted")
 	assert.Len(t, left, len(foreign)+1+2+3) // and two lock files, and three archives
+}
+
+// TestSweepListsWhenDue: between listings a sweep knows the archives its
+// own process made, not those of others, which the next listing finds.
+func TestSweepListsWhenDue(t *testing.T) {
+	dir := tempDir(t)
+	path := filepath.Join(dir, "error.log")
+	j := sweepJanitor(t, dir, WithMaxBackups(100))
+	j.sweep()
+	require.Empty(t, j.archives)
+	j.listCost = time.Hour // as if the directory were huge: no listing due
+	for _, s := range []string{".2021-10-10", ".2021-10-11"} {
+		require.NoError(t, os.WriteFile(path+s, []byte("x\n"), 0o644))
+	}
+	j.notify(path + ".2021-10-11") // made by this process
+	j.sweep()
+	assert.Equal(t, []string{"error.log.2021-10-11"}, names(j.listedArchives()))
+	j.listedAt = time.Time{}
+	j.sweep()
+	assert.ElementsMatch(t, []string{"error.log.2021-10-10", "error.log.2021-10-11"}, names(j.listedArchives()))
 }
 
 // BenchmarkSweep is the janitor's sweep after a rollover, with retention on
