@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -82,12 +83,14 @@ type janitor struct {
 	// unsure has the plain archives in names not yet found with records,
 	// when buffering (see removeEmpty).
 	unsure map[string]bool
-	// archives has the archives in names, in no order; listedName.pos is
-	// each one's index. scratch is the array listedArchives reuses, sizeOf
+	// archives has the archives in names, oldest first (see
+	// oldestFirst), so that the selections of retention, which sort them,
+	// find them sorted. scratch is the array listedArchives reuses, sizeOf
 	// the map sizes reuses.
 	archives []archiveName
 	scratch  []archiveName
 	sizeOf   map[string]int64
+	listing  bool // a listing is under way
 	// toldNoFree records that the error handler was told this system
 	// cannot measure free space.
 	toldNoFree bool
@@ -105,7 +108,6 @@ type listedName struct {
 	// into a file whose last write (mtime) is days old.
 	firstSeen time.Time
 	sweep     uint64 // the last listing that had the name
-	pos       int    // an archive's index in janitor.archives
 	// size is the archive's size (WithMaxTotalSize, WithMinFreeSpace),
 	// once sized: measured when it was no longer fresh, so final.
 	size  int64
@@ -319,20 +321,21 @@ func (j *janitor) listDue() bool {
 
 // forget removes name from names, as gone.
 func (j *janitor) forget(name string) {
-	if n := j.names[name]; n.kind == nameArchive {
-		// The last archive takes its place.
-		last := len(j.archives) - 1
-		if moved := j.archives[last]; n.pos != last {
-			j.archives[n.pos] = moved
-			m := j.names[moved.name]
-			m.pos = n.pos
-			j.names[moved.name] = m
+	if n := j.names[name]; n.kind == nameArchive && !j.listing {
+		i, _ := slices.BinarySearchFunc(j.archives, n.archive, oldestFirst)
+		for ; i < len(j.archives); i++ {
+			if j.archives[i].name == name {
+				j.archives = slices.Delete(j.archives, i, i+1)
+				break
+			}
 		}
-		j.archives = j.archives[:last]
 	}
 	delete(j.names, name)
 	delete(j.unsure, name)
 }
+
+// oldestFirst orders archives as newestFirst does, the other way round.
+func oldestFirst(a, b archiveName) int { return newestFirst(b, a) }
 
 // listClean lists the directory into names and removes the temporary
 // files of compressors that died. It must be called with the maintenance
@@ -610,9 +613,11 @@ func (j *janitor) add(name string, n listedName, now time.Time) {
 		j.names[name] = n
 		return
 	}
-	n.pos = len(j.archives)
 	j.names[name] = n
-	j.archives = append(j.archives, n.archive)
+	if !j.listing { // a listing sorts them all at its end
+		i, _ := slices.BinarySearchFunc(j.archives, n.archive, oldestFirst)
+		j.archives = slices.Insert(j.archives, i, n.archive)
+	}
 	if j.cfg.bufSize > 0 && !n.archive.compressed {
 		if j.unsure == nil {
 			j.unsure = make(map[string]bool)
@@ -636,6 +641,8 @@ func (j *janitor) list(dir, base string) (tmps []string, err error) {
 	}
 	j.sweeps++
 	sweep := j.sweeps
+	j.listing = true
+	defer j.sortArchives()
 	stem, _ := j.cfg.nameParts(base)
 	prefix := stem + "."
 	listed := 0
@@ -684,7 +691,20 @@ func (j *janitor) list(dir, base string) (tmps []string, err error) {
 	return tmps, nil
 }
 
-// listedArchives returns the archives in names, in no order, in an array
+// sortArchives ends a listing: archives becomes the archives in names,
+// sorted.
+func (j *janitor) sortArchives() {
+	j.listing = false
+	j.archives = j.archives[:0]
+	for _, n := range j.names {
+		if n.kind == nameArchive {
+			j.archives = append(j.archives, n.archive)
+		}
+	}
+	slices.SortFunc(j.archives, oldestFirst)
+}
+
+// listedArchives returns the archives in names, oldest first, in an array
 // the caller may reorder until the next call.
 func (j *janitor) listedArchives() []archiveName {
 	j.scratch = append(j.scratch[:0], j.archives...)

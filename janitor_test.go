@@ -276,9 +276,9 @@ func BenchmarkSweep(b *testing.B) {
 	}
 }
 
-// TestJanitorArchivesIndex: whatever names the janitor learns and forgets,
-// its archives are those of names, each at its pos.
-func TestJanitorArchivesIndex(t *testing.T) {
+// TestJanitorArchivesSorted: whatever names the janitor learns and
+// forgets, its archives are those of names, oldest first.
+func TestJanitorArchivesSorted(t *testing.T) {
 	j := sweepJanitor(t, tempDir(t))
 	j.names = map[string]listedName{}
 	rng := rand.New(rand.NewPCG(1, 2))
@@ -298,14 +298,17 @@ func TestJanitorArchivesIndex(t *testing.T) {
 				known = append(known, name)
 			}
 		}
-		archives := 0
+		var want []string
 		for name, n := range j.names {
 			if n.kind == nameArchive {
-				archives++
-				require.Equal(t, name, j.archives[n.pos].name)
+				want = append(want, name)
 			}
 		}
-		require.Len(t, j.archives, archives)
+		got := names(j.archives)
+		slices.Sort(want)
+		slices.Sort(got)
+		require.Equal(t, want, got)
+		require.True(t, slices.IsSortedFunc(j.archives, oldestFirst))
 		require.Len(t, j.names, len(known))
 	}
 }
