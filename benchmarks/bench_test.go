@@ -14,6 +14,7 @@
 package benchmarks
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -198,6 +199,79 @@ func BenchmarkBufferSize(b *testing.B) {
 					os.Truncate(path, 0)
 					b.StartTimer()
 				}
+			}
+		})
+	}
+}
+
+// bufioFile is the ceiling of a buffered writer that really writes: a
+// 64 KiB bufio.Writer over an O_APPEND file, with none of slogrotate's
+// guarantees (a batch may end in the middle of a record, nothing rotates).
+type bufioFile struct {
+	*bufio.Writer
+	f *os.File
+}
+
+func (b *bufioFile) Close() error {
+	return errors.Join(b.Flush(), b.f.Close())
+}
+
+// BenchmarkBufferedVsBufio logs a 150-byte JSON record per op, as
+// BenchmarkSlogJSON does, through slog.NewJSONHandler into writer=bufio (a
+// bufio.Writer of slogrotate-buffered's size over the same kind of
+// O_APPEND file: the ceiling) and into slogrotate with WithBuffer of that
+// size, directly (writer=slogrotate-buffered) and through its Handler
+// (writer=slogrotate-buffered-handler). The ratio of interest is bufio's
+// ns/op over slogrotate's, measured in the same run (benchratio's "×
+// bufio").
+func BenchmarkBufferedVsBufio(b *testing.B) {
+	open := map[string]func(path string) (slog.Handler, io.Closer, error){
+		"bufio": func(path string) (slog.Handler, io.Closer, error) {
+			f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+			if err != nil {
+				return nil, nil, err
+			}
+			bf := &bufioFile{bufio.NewWriterSize(f, writers.BufferSize), f}
+			return slog.NewJSONHandler(bf, nil), bf, nil
+		},
+		"slogrotate-buffered": func(path string) (slog.Handler, io.Closer, error) {
+			w, err := slogrotate.Open(path, slogrotate.WithBuffer(writers.BufferSize))
+			return slog.NewJSONHandler(w, nil), w, err
+		},
+		"slogrotate-buffered-handler": func(path string) (slog.Handler, io.Closer, error) {
+			w, err := slogrotate.Open(path, slogrotate.WithBuffer(writers.BufferSize))
+			return slogrotate.NewJSONHandler(w, nil), w, err
+		},
+	}
+	pad := writers.Pad(150)
+	for _, name := range []string{"bufio", "slogrotate-buffered", "slogrotate-buffered-handler"} {
+		b.Run("writer="+name, func(b *testing.B) {
+			path := filepath.Join(b.TempDir(), "app.log")
+			h, c, err := open[name](path)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer c.Close()
+			logger := slog.New(h)
+			ctx := context.Background()
+			b.SetBytes(150)
+			per := truncateEvery / 150
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := range b.N {
+				a := writers.Attrs(1, i, pad)
+				logger.LogAttrs(ctx, slog.LevelInfo, writers.Msg, a[:]...)
+				if i%per == per-1 {
+					b.StopTimer()
+					if err := os.Truncate(path, 0); err != nil {
+						b.Fatal(err)
+					}
+					b.StartTimer()
+				}
+			}
+			b.StopTimer()
+			if err := c.Close(); err != nil {
+				b.Fatal(err)
 			}
 		})
 	}

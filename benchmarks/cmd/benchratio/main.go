@@ -3,7 +3,8 @@
 // with ratios to the baseline measured in the same run:
 //
 //   - × bare: a sub-benchmark named .../writer=X/... against the one named
-//     .../writer=bare/... (for ns/op, and for cpu-ns/op where reported);
+//     .../writer=bare/... (for ns/op, and for cpu-ns/op where reported), or,
+//     in a benchmark without writer=bare, against .../writer=bufio/...;
 //   - × 10 archives: .../archives=10000/... against .../archives=10/...
 //
 // Usage:
@@ -139,7 +140,11 @@ var cols []string
 func printHeader(top string, benches map[string]*bench, order []string) {
 	us := units(top, benches, order)
 	cols = []string{"ns/op"}
-	hdr := "| benchmark | n | ns/op (median [min–max]) | × bare |"
+	base := "bare"
+	if !slices.Contains(order, top+"/writer=bare") && slices.Contains(order, top+"/writer=bufio") {
+		base = "bufio"
+	}
+	hdr := "| benchmark | n | ns/op (median [min–max]) | × " + base + " |"
 	if slices.ContainsFunc(order, func(n string) bool { return strings.HasPrefix(n, top+"/") && strings.Contains(n, "archives=") }) {
 		hdr += " × 10 archives |"
 		cols = append(cols, "archives")
@@ -183,10 +188,19 @@ func num(v float64) string {
 	}
 }
 
+// writerBaseline is the writer name is compared with: writer=bare, or
+// writer=bufio where there is no bare one.
+func writerBaseline(name string, benches map[string]*bench) *bench {
+	if base := baseline(name, "writer", "bare", benches); base != nil {
+		return base
+	}
+	return baseline(name, "writer", "bufio", benches)
+}
+
 func printRow(b *bench, benches map[string]*bench) {
 	ns := b.metrics["ns/op"]
 	row := fmt.Sprintf("| %s | %d | %s [%s–%s] | %s |", strings.TrimPrefix(b.name[strings.Index(b.name, "/")+1:], ""),
-		len(ns), num(median(ns)), num(slices.Min(ns)), num(slices.Max(ns)), ratio(b, baseline(b.name, "writer", "bare", benches), "ns/op"))
+		len(ns), num(median(ns)), num(slices.Min(ns)), num(slices.Max(ns)), ratio(b, writerBaseline(b.name, benches), "ns/op"))
 	for _, c := range cols[1:] {
 		switch c {
 		case "archives":
