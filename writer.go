@@ -126,11 +126,14 @@ func Open(path string, opts ...Option) (*Writer, error) {
 	if err := cfg.check(path); err != nil {
 		return nil, err
 	}
-	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+	fi, err := os.Stat(path)
+	if err == nil && fi.IsDir() {
 		return nil, fmt.Errorf("slogrotate: log path %s is a directory", path)
 	}
-	if err := mkdirAllOwned(filepath.Dir(path), dirMode(cfg.mode), cfg.owner); err != nil {
-		return nil, fmt.Errorf("slogrotate: create log directory: %w", err)
+	if err != nil { // a file at path has its directory
+		if err := mkdirAllOwned(filepath.Dir(path), dirMode(cfg.mode), cfg.owner); err != nil {
+			return nil, fmt.Errorf("slogrotate: create log directory: %w", err)
+		}
 	}
 	if err := cfg.prepareArchiveDir(path); err != nil {
 		return nil, err
@@ -160,7 +163,7 @@ func Open(path string, opts ...Option) (*Writer, error) {
 	// Under the mutex, as every rollover: the rollover arms the timer, whose
 	// function may run before it returns.
 	w.mu.Lock()
-	err = w.rollover(now, scheduled, cfg.lockTimeout)
+	err = w.rollover(now, opening, cfg.lockTimeout)
 	w.mu.Unlock()
 	if err != nil && (w.f == nil || !errors.Is(err, ErrLockBusy)) {
 		w.Close()
