@@ -577,12 +577,22 @@ func TestDefaultClockIsExtendedAndRefreshed(t *testing.T) {
 // between the clock before its Write and the clock after it: here across
 // at least two real one-second boundaries.
 func TestDefaultClockPlacesRecordsInTheirPeriod(t *testing.T) {
+	testRecordsInTheirPeriod(t)
+}
+
+// The same with a buffer, where most records join a batch after one read
+// of the monotonic clock (timing.since).
+func TestDefaultClockPlacesBufferedRecordsInTheirPeriod(t *testing.T) {
+	testRecordsInTheirPeriod(t, WithBuffer(64<<10))
+}
+
+func testRecordsInTheirPeriod(t *testing.T, opts ...Option) {
 	if testing.Short() {
 		t.Skip("writes across two real one-second boundaries")
 	}
 	dir := tempDir(t)
 	path := filepath.Join(dir, "error.log")
-	w, err := Open(path, WithLocation(time.UTC), WithSchedule(Every(time.Second)))
+	w, err := Open(path, append([]Option{WithLocation(time.UTC), WithSchedule(Every(time.Second))}, opts...)...)
 	require.NoError(t, err)
 	type span struct{ before, after time.Time }
 	var spans []span

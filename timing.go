@@ -27,6 +27,9 @@ type timing struct {
 	// default clock, with the monotonic clock.
 	fromMonotonic bool
 	wallBase      time.Time
+	// fastUntil: while the monotonic time since wallBase is below it, the
+	// derived time is before the deadline and wallBase is fresh (since).
+	fastUntil time.Duration
 
 	// With WithMaxSize: bytes this process wrote since it last looked at
 	// the file's size, and how many it may write before looking again.
@@ -59,7 +62,31 @@ func (t *timing) now() time.Time {
 		return n
 	}
 	t.wallBase = time.Now()
+	t.renewFast()
 	return t.wallBase
+}
+
+// since is the write path's one clock read, with the default clock on
+// Linux: the monotonic time since wallBase, and whether nothing is due at
+// the time it derives (wallBase.Add(d)), which is then all a write needs
+// to know; the time itself only a record that starts a batch needs
+// (Writer.Write). It is the same decision as now followed by due, with
+// no time.Time made: a record costs one clock read and a comparison. With
+// another clock, it reports false, and the write asks now.
+func (t *timing) since() (time.Duration, bool) {
+	if !t.fromMonotonic {
+		return 0, false
+	}
+	d := time.Since(t.wallBase)
+	return d, d < t.fastUntil
+}
+
+// at is the time d after wallBase, for a d that since returned early.
+func (t *timing) at(d time.Duration) time.Time { return t.wallBase.Add(d) }
+
+// renewFast follows a change of wallBase or of the deadline.
+func (t *timing) renewFast() {
+	t.fastUntil = min(time.Duration(t.deadline-t.wallBase.UnixNano()), baseLife)
 }
 
 // baseLife bounds how long a derived time may lag a stepped wall clock or
@@ -131,4 +158,5 @@ func (t *timing) update() {
 	if t.oversize {
 		t.deadline = t.retryAt
 	}
+	t.renewFast()
 }

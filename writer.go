@@ -204,13 +204,26 @@ func (w *Writer) Write(p []byte) (int, error) {
 	if w.closed {
 		return 0, ErrClosed
 	}
-	now := w.tm.now()
-	if w.tm.due(now) {
-		w.maintain(now)
+	d, early := w.tm.since()
+	var now time.Time
+	if !early {
+		now = w.tm.now()
+		if w.tm.due(now) {
+			w.maintain(now)
+		}
 	}
 	var n int
 	var err error
 	if w.bufSize > 0 && len(p) < w.bufSize {
+		if early && len(w.buf) > 0 && len(w.buf)+len(p) <= w.bufSize {
+			// The common case: the record joins the batch, and nothing
+			// but its bytes is needed.
+			w.buf = append(w.buf, p...)
+			return size, nil
+		}
+		if early {
+			now = w.tm.at(d)
+		}
 		n, err = w.buffer(p, now)
 	} else {
 		w.flushLocked() // keep the order of records
