@@ -3,8 +3,9 @@
 // with ratios to the baseline measured in the same run:
 //
 //   - × bare: a sub-benchmark named .../writer=X/... against the one named
-//     .../writer=bare/... (for ns/op, and for cpu-ns/op where reported), or,
-//     in a benchmark without writer=bare, against .../writer=bufio/...;
+//     .../writer=bare/... or, if there is none, .../writer=bare (for ns/op,
+//     and for cpu-ns/op where reported), or, in a benchmark without
+//     writer=bare, against .../writer=bufio/...;
 //   - × 10 archives: .../archives=10000/... against .../archives=10/...
 //
 // Usage:
@@ -115,10 +116,16 @@ func baseline(name, key, base string, benches map[string]*bench) *bench {
 	if other == name {
 		return nil
 	}
-	return benches[other]
+	if b := benches[other]; b != nil {
+		return b
+	}
+	// A baseline without the parameters that follow it (BenchmarkOpen's
+	// writer=bare has no layout).
+	kv := key + "=" + base
+	return benches[other[:strings.Index(other, kv)+len(kv)]]
 }
 
-var extraUnits = []string{"MB/s", "rotate-ns/op", "cpu-ns/op", "max-ns", "p99.9-ns"}
+var extraUnits = []string{"MB/s", "rotate-ns/op", "cpu-ns/op", "max-ns", "p99.9-ns", "ratio-p50"}
 
 func units(top string, benches map[string]*bench, order []string) []string {
 	var us []string
