@@ -283,13 +283,10 @@ func BenchmarkBufferedVsBufio(b *testing.B) {
 }
 
 // benchPaired logs the records of BenchmarkBufferedVsBufio through two
-// writers in alternating chunks, so that both see the same load on a
-// shared machine: ns/op is a record to each. ratio-p50 is the median over
-// adjacent pairs of chunks of the first writer's time over the second's
-// (the second's speed relative to the first's); first-ns/rec and
-// second-ns/rec are each writer's mean.
+// writers in alternating chunks (see alternate): ratio-p50 is the first
+// writer's time over the second's, the second's speed relative to the
+// first's.
 func benchPaired(b *testing.B, first, second func(path string) (slog.Handler, io.Closer, error), pad string) {
-	const chunk = 2000
 	dir := b.TempDir()
 	var loggers [2]*slog.Logger
 	var paths [2]string
@@ -303,6 +300,28 @@ func benchPaired(b *testing.B, first, second func(path string) (slog.Handler, io
 		loggers[i] = slog.New(h)
 	}
 	ctx := context.Background()
+	per := truncateEvery / 150
+	log := func(w, i int) {
+		a := writers.Attrs(1, i, pad)
+		loggers[w].LogAttrs(ctx, slog.LevelInfo, writers.Msg, a[:]...)
+		if i%per == per-1 {
+			b.StopTimer()
+			if err := os.Truncate(paths[w], 0); err != nil {
+				b.Fatal(err)
+			}
+			b.StartTimer()
+		}
+	}
+	alternate(b, 2000, "ratio-p50", func(i int) { log(0, i) }, func(i int) { log(1, i) })
+}
+
+// alternate runs b.N ops of first and of second in alternating chunks of
+// chunk ops (each going first every other round), so that both see the
+// same load on a shared machine: ns/op is one op of each. It reports
+// metric, the median over rounds of first's time over second's, and each
+// one's mean time per op (first-ns/op, second-ns/op).
+func alternate(b *testing.B, chunk int, metric string, first, second func(i int)) {
+	fs := [2]func(int){first, second}
 	var total [2]time.Duration
 	var ratios []float64
 	b.ResetTimer()
@@ -310,32 +329,22 @@ func benchPaired(b *testing.B, first, second func(path string) (slog.Handler, io
 		n := min(chunk, b.N-done)
 		var took [2]time.Duration
 		for k := range 2 {
-			i := (k + round) % 2 // each writer goes first every other round
+			w := (k + round) % 2
 			t0 := time.Now()
 			for j := range n {
-				a := writers.Attrs(1, done+j, pad)
-				loggers[i].LogAttrs(ctx, slog.LevelInfo, writers.Msg, a[:]...)
+				fs[w](done + j)
 			}
-			took[i] = time.Since(t0)
-			total[i] += took[i]
+			took[w] = time.Since(t0)
+			total[w] += took[w]
 		}
 		ratios = append(ratios, float64(took[0])/float64(took[1]))
-		if done/(truncateEvery/150) != (done+n)/(truncateEvery/150) {
-			b.StopTimer()
-			for _, p := range paths {
-				if err := os.Truncate(p, 0); err != nil {
-					b.Fatal(err)
-				}
-			}
-			b.StartTimer()
-		}
 		done += n
 	}
 	b.StopTimer()
 	slices.Sort(ratios)
-	b.ReportMetric(ratios[len(ratios)/2], "ratio-p50")
-	b.ReportMetric(float64(total[0])/float64(b.N), "first-ns/rec")
-	b.ReportMetric(float64(total[1])/float64(b.N), "second-ns/rec")
+	b.ReportMetric(ratios[len(ratios)/2], metric)
+	b.ReportMetric(float64(total[0])/float64(b.N), "first-ns/op")
+	b.ReportMetric(float64(total[1])/float64(b.N), "second-ns/op")
 }
 
 // archiveDir is a directory holding a live log and n archives of earlier
@@ -795,19 +804,32 @@ func BenchmarkOpen(b *testing.B) {
 			return slogrotate.Open(path, slogrotate.WithArchiveLayout("20060102"))
 		}},
 	}
+	openClose := func(b *testing.B, open func(string) (io.Closer, error), path string) {
+		f, err := open(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := f.Close(); err != nil {
+			b.Fatal(err)
+		}
+	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
 			path := filepath.Join(b.TempDir(), "app.log")
 			b.ReportAllocs()
 			for b.Loop() {
-				f, err := c.open(path)
-				if err != nil {
-					b.Fatal(err)
-				}
-				if err := f.Close(); err != nil {
-					b.Fatal(err)
-				}
+				openClose(b, c.open, path)
 			}
+		})
+	}
+	// The same in alternating chunks with the bare file (see alternate):
+	// times-bare-p50 is the ratio, less disturbed by other load.
+	for _, c := range cases[1:] {
+		b.Run("paired="+strings.TrimPrefix(c.name, "writer="), func(b *testing.B) {
+			dir := b.TempDir()
+			alternate(b, 50, "times-bare-p50",
+				func(int) { openClose(b, c.open, filepath.Join(dir, "app.log")) },
+				func(int) { openClose(b, cases[0].open, filepath.Join(dir, "bare.log")) })
 		})
 	}
 }

@@ -125,7 +125,7 @@ func baseline(name, key, base string, benches map[string]*bench) *bench {
 	return benches[other[:strings.Index(other, kv)+len(kv)]]
 }
 
-var extraUnits = []string{"MB/s", "rotate-ns/op", "cpu-ns/op", "max-ns", "p99.9-ns", "ratio-p50"}
+var extraUnits = []string{"MB/s", "rotate-ns/op", "cpu-ns/op", "max-ns", "p99.9-ns", "ratio-p50", "times-bare-p50"}
 
 func units(top string, benches map[string]*bench, order []string) []string {
 	var us []string
