@@ -200,6 +200,10 @@ func (w *Writer) Write(p []byte) (int, error) {
 		p = append(p[:size:size], '\n')
 	}
 	w.mu.Lock()
+	if w.joinBatch(p) {
+		w.mu.Unlock()
+		return size, nil
+	}
 	defer w.mu.Unlock()
 	if w.closed {
 		return 0, ErrClosed
@@ -211,25 +215,33 @@ func (w *Writer) Write(p []byte) (int, error) {
 		if w.tm.due(now) {
 			w.maintain(now)
 		}
+	} else {
+		now = w.tm.at(d)
 	}
 	var n int
 	var err error
 	if w.bufSize > 0 && len(p) < w.bufSize {
-		if early && len(w.buf) > 0 && len(w.buf)+len(p) <= w.bufSize {
-			// The common case: the record joins the batch, and nothing
-			// but its bytes is needed.
-			w.buf = append(w.buf, p...)
-			return size, nil
-		}
-		if early {
-			now = w.tm.at(d)
-		}
 		n, err = w.buffer(p, now)
 	} else {
 		w.flushLocked() // keep the order of records
 		n, err = w.emit(p)
 	}
 	return min(n, size), err
+}
+
+// joinBatch adds the record p to the batch under way if it fits and
+// nothing is due (timing.since): the common case of a buffered write,
+// which then needs nothing but a clock read and p's bytes. It must be
+// called with w.mu held.
+func (w *Writer) joinBatch(p []byte) bool {
+	if w.closed || len(w.buf) == 0 || len(w.buf)+len(p) > w.bufSize || len(p) >= w.bufSize {
+		return false
+	}
+	if _, early := w.tm.since(); !early {
+		return false
+	}
+	w.buf = append(w.buf, p...)
+	return true
 }
 
 // emit writes p, one record or a batch of whole records, with one system
