@@ -67,12 +67,11 @@ func (t *timing) now() time.Time {
 }
 
 // since is the write path's one clock read, with the default clock on
-// Linux: the monotonic time since wallBase, and whether nothing is due at
-// the time it derives (wallBase.Add(d)), which is then all a write needs
-// to know; the time itself only a record that starts a batch needs
-// (Writer.Write). It is the same decision as now followed by due, with
-// no time.Time made: a record costs one clock read and a comparison. With
-// another clock, it reports false, and the write asks now.
+// Linux: the monotonic time d since wallBase, and whether nothing is due
+// at the time it derives (at(d)). It is the decision of now followed by
+// due, without making a time.Time, which a record that joins a batch does
+// not need (Writer.joinBatch). With another clock it reports false, and
+// the write asks now.
 func (t *timing) since() (time.Duration, bool) {
 	if !t.fromMonotonic {
 		return 0, false
@@ -84,7 +83,7 @@ func (t *timing) since() (time.Duration, bool) {
 // at is the time d after wallBase, for a d that since returned early.
 func (t *timing) at(d time.Duration) time.Time { return t.wallBase.Add(d) }
 
-// renewFast follows a change of wallBase or of the deadline.
+// renewFast keeps fastUntil true when wallBase or the deadline changes.
 func (t *timing) renewFast() {
 	t.fastUntil = min(time.Duration(t.deadline-t.wallBase.UnixNano()), baseLife)
 }

@@ -208,15 +208,11 @@ func (w *Writer) Write(p []byte) (int, error) {
 	if w.closed {
 		return 0, ErrClosed
 	}
-	d, early := w.tm.since()
 	var now time.Time
-	if !early {
-		now = w.tm.now()
-		if w.tm.due(now) {
-			w.maintain(now)
-		}
-	} else {
-		now = w.tm.at(d)
+	if d, early := w.tm.since(); early {
+		now = w.tm.at(d) // nothing is due
+	} else if now = w.tm.now(); w.tm.due(now) {
+		w.maintain(now)
 	}
 	var n int
 	var err error
