@@ -11,6 +11,7 @@ type reason int
 
 const (
 	scheduled reason = iota // the period ended, or the file must be reopened
+	opening                 // Open: as scheduled, with no file open yet
 	forced                  // Rotate was called
 	sized                   // the file reached WithMaxSize
 )

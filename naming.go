@@ -285,12 +285,28 @@ func (c *config) compressedOf(name string) (fs.FileInfo, bool) {
 	return nil, false
 }
 
-// setExtensions fixes compressedExts and checks, on a sample of archive
-// names, that the layout and the extensions leave no name ambiguous: a
-// plain archive must not read as a compressed one nor the other way round,
-// and a temporary file must not read as an archive. Retention deletes what
-// parses, and compression skips what looks compressed.
+// setExtensions fixes compressedExts and checks that the layout and the
+// extensions leave no archive name of the log named base ambiguous (see
+// checkNames). The check is skipped where it passes by construction (see
+// defaultNaming) and otherwise made once per process for each naming.
 func (c *config) setExtensions(base string) error {
+	c.fixExts()
+	if c.defaultNaming() {
+		return nil
+	}
+	key := namingKey{layout: c.layout, schedule: c.schedule, loc: c.loc, keepExt: c.keepExt, base: base, ext: c.exts[0]}
+	if _, ok := checkedNames.Load(key); ok {
+		return nil
+	}
+	if err := c.checkNames(base); err != nil {
+		return err
+	}
+	checkedNames.Store(key, struct{}{})
+	return nil
+}
+
+// fixExts sets compressedExts from the compressor.
+func (c *config) fixExts() {
 	c.exts = defaultExts
 	if c.compress {
 		if c.compressor == nil {
@@ -300,6 +316,38 @@ func (c *config) setExtensions(base string) error {
 			c.exts = []string{ext, ".gz"}
 		}
 	}
+}
+
+// checkedNames remembers the namings checkNames accepted, so that a
+// process opening many writers checks each once.
+var checkedNames sync.Map // namingKey -> struct{}
+
+// namingKey is everything checkNames depends on.
+type namingKey struct {
+	layout   string
+	schedule Schedule
+	loc      *time.Location
+	keepExt  bool
+	base     string
+	ext      string // the compressed extension tried first
+}
+
+// defaultNaming reports whether the naming is one whose names are
+// unambiguous by construction: the schedule's default layout (digits and
+// dashes, and a T, that never end in a dot and digits nor hold ".gz" or
+// ".tmp"), after the whole base name (so the base cannot change how the
+// rest reads), and only ".gz" for compressed archives.
+// TestDefaultNamingsPassCheckNames runs checkNames on every one of them,
+// in several locations, with bases that look like archives.
+func (c *config) defaultNaming() bool {
+	return c.layout == c.schedule.Layout() && !c.keepExt && len(c.exts) == 1 && c.exts[0] == ".gz"
+}
+
+// checkNames checks, on a sample of archive names, that a plain archive
+// cannot read as a compressed one nor the other way round, and that a
+// temporary file cannot read as an archive. Retention deletes what
+// parses, and compression skips what looks compressed.
+func (c *config) checkNames(base string) error {
 	p := c.schedule.start(time.Date(2021, 10, 18, 12, 0, 0, 0, c.loc), c.loc)
 	for _, ext := range c.exts {
 		for index := range 2 {

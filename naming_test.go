@@ -163,3 +163,48 @@ func TestMultiProcessArchiveDir(t *testing.T) {
 		assert.True(t, n == "app.log" || n == "old" || isLockFile(n), "%s beside the live file", n)
 	}
 }
+
+// Open skips checkNames for the namings defaultNaming accepts, so every
+// one of them must pass it: each schedule's default layout, in zones with
+// odd offsets and daylight saving, for bases that look like archives or
+// temporary files. The other namings are there so that a defaultNaming
+// that accepted too much would be caught (app.gz with WithKeepExtension
+// is ambiguous).
+func TestDefaultNamingsPassCheckNames(t *testing.T) {
+	// Every's steps of each kind of default layout (seconds, minutes,
+	// hours), dividing the day or not.
+	schedules := []Schedule{Daily(), DailyAt(6, 30), Weekly(time.Wednesday), Monthly()}
+	for _, step := range []int{1, 7, 45, 60, 90, 997, 900, 1800, 3600, 5400, 7200, 10800, 43200, 86400 - 997} {
+		schedules = append(schedules, Every(time.Duration(step)*time.Second))
+	}
+	locs := []*time.Location{time.UTC, time.Local}
+	for _, zone := range []string{"America/New_York", "Australia/Lord_Howe", "Asia/Kathmandu", "Pacific/Chatham", "America/Santiago"} {
+		if loc, err := time.LoadLocation(zone); err == nil {
+			locs = append(locs, loc)
+		}
+	}
+	variants := [][]Option{nil, {WithCompress()}, {WithKeepExtension()}, {WithCompressor(badCompressor{ext: ".zst"})}}
+	accepted := 0
+	for _, s := range schedules {
+		for _, loc := range locs {
+			for _, base := range []string{"app.log", "app", ".hidden", "app.gz", "app.tmp", "app.1", "app.2021-10-18"} {
+				for _, v := range variants {
+					c := defaultConfig()
+					for _, o := range append([]Option{WithSchedule(s), WithLocation(loc)}, v...) {
+						o(&c)
+					}
+					c.layout = s.Layout()
+					c.fixExts()
+					if !c.defaultNaming() {
+						continue
+					}
+					accepted++
+					require.NoError(t, c.checkNames(base), "%s in %s, %s", s, loc, base)
+				}
+			}
+		}
+	}
+	require.Positive(t, accepted)
+	c := testConfig(t)
+	assert.True(t, c.defaultNaming(), "Open's defaults are not a default naming")
+}

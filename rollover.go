@@ -58,10 +58,11 @@ func (w *Writer) tryRollover(now time.Time, why reason, wait time.Duration) erro
 	// open the new file: it may do that without the lock once the shared
 	// state says the rotation is done, also while it waits for the lock.
 	// Without this shortcut the followers would take the lock in turn, and
-	// the last of eight would wait for seven rollovers. (Open, with no
-	// file yet, takes the lock: it is where a lock file that cannot be
-	// opened for writing is reported.)
-	canFollow := why == scheduled && w.f != nil
+	// the last of eight would wait for seven rollovers. Open may follow
+	// too: most Opens find the file current, and a short-lived program
+	// (a cron job, one run of the command) pays for what Open does on
+	// every run. (The lock file was opened for writing by Open already.)
+	canFollow := why == scheduled && w.f != nil || why == opening
 	if canFollow && w.follow(now, cur) {
 		return nil
 	}
@@ -168,12 +169,16 @@ func (w *Writer) carryOut(lf *os.File, f facts, p plan, now time.Time) error {
 // fails its checksum) and asks decide; if the plan changes neither the
 // files nor the state, it carries it out and reports true. Any doubt
 // reports false, and the caller takes the lock.
+//
+// A writer with no file yet (Open) follows only if the state records its
+// own options: otherwise the locked protocol records them, for the other
+// processes to notice.
 func (w *Writer) follow(now, cur time.Time) bool {
 	f := w.ownFacts(scheduled, cur)
 	var err error
 	f.state, f.known, err = w.lock.readState()
 	w.notice(f.state)
-	if err != nil || !f.known || w.statLive(&f) != nil {
+	if err != nil || !f.known || !f.open && f.state.agreed != w.ownAgreement() || w.statLive(&f) != nil {
 		return false
 	}
 	p := decide(f)
@@ -206,8 +211,12 @@ func (w *Writer) openKnown(id fileID) bool {
 		f.Close()
 		return false
 	}
-	w.f.Close()
-	w.f, w.fd, w.id = f, f.Fd(), id
+	if w.f == nil {
+		chownFile(f, w.cfg.owner) // Open gives the file there the owner
+	} else {
+		w.f.Close()
+	}
+	w.f, w.fd, w.id, w.openErr = f, f.Fd(), id, nil
 	return true
 }
 

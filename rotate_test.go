@@ -173,6 +173,40 @@ func TestFollowerOpensOnlyTheFileTheStateNames(t *testing.T) {
 	}, files(t, dir))
 }
 
+// Open follows too: when the state names the file at the path, for the
+// current period, with this process's options, Open opens it without the
+// lock, so that a stopped lock holder does not hold it up (nor make it
+// report ErrLockBusy). A file of an earlier period it must still archive,
+// under the lock: with the lock held, it reports the lock busy and writes
+// on to the stale file, as after any failed rollover.
+func TestOpenFollowsACurrentFile(t *testing.T) {
+	dir := tempDir(t)
+	path := filepath.Join(dir, "error.log")
+	clock := newClock(day1)
+	a := openTest(t, path, clock)
+	writeLine(t, a, "a1")
+
+	held := flock.New(lockPathOf(path))
+	locked, err := held.TryLock()
+	require.NoError(t, err)
+	require.True(t, locked)
+	defer held.Unlock()
+
+	b := openTest(t, path, clock) // fails the test on any error reported
+	writeLine(t, b, "b1")
+	require.NoError(t, b.Close())
+	assert.Equal(t, map[string]string{"error.log": "a1\nb1\n"}, files(t, dir))
+
+	clock.Add(24 * time.Hour)
+	c, errs := openCollecting(t, path, clock)
+	require.NotEmpty(t, errs.all())
+	assert.ErrorIs(t, errs.all()[0], ErrLockBusy)
+	writeLine(t, c, "c1")
+	require.NoError(t, held.Unlock())
+	require.NoError(t, c.Rotate())
+	assert.Equal(t, map[string]string{"error.log.2021-10-18": "a1\nb1\nc1\n", "error.log": ""}, files(t, dir))
+}
+
 // A follower trusts the state only if it names the file at the path and
 // the current period: when it does not (here an outside tool replaced the
 // file after the rotation), b takes the lock and the locked protocol
@@ -577,12 +611,22 @@ func TestDefaultClockIsExtendedAndRefreshed(t *testing.T) {
 // between the clock before its Write and the clock after it: here across
 // at least two real one-second boundaries.
 func TestDefaultClockPlacesRecordsInTheirPeriod(t *testing.T) {
+	testRecordsInTheirPeriod(t)
+}
+
+// The same with a buffer, where most records join a batch after one read
+// of the monotonic clock (timing.since).
+func TestDefaultClockPlacesBufferedRecordsInTheirPeriod(t *testing.T) {
+	testRecordsInTheirPeriod(t, WithBuffer(64<<10))
+}
+
+func testRecordsInTheirPeriod(t *testing.T, opts ...Option) {
 	if testing.Short() {
 		t.Skip("writes across two real one-second boundaries")
 	}
 	dir := tempDir(t)
 	path := filepath.Join(dir, "error.log")
-	w, err := Open(path, WithLocation(time.UTC), WithSchedule(Every(time.Second)))
+	w, err := Open(path, append([]Option{WithLocation(time.UTC), WithSchedule(Every(time.Second))}, opts...)...)
 	require.NoError(t, err)
 	type span struct{ before, after time.Time }
 	var spans []span

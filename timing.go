@@ -27,6 +27,9 @@ type timing struct {
 	// default clock, with the monotonic clock.
 	fromMonotonic bool
 	wallBase      time.Time
+	// fastUntil: while the monotonic time since wallBase is below it, the
+	// derived time is before the deadline and wallBase is fresh (since).
+	fastUntil time.Duration
 
 	// With WithMaxSize: bytes this process wrote since it last looked at
 	// the file's size, and how many it may write before looking again.
@@ -59,7 +62,30 @@ func (t *timing) now() time.Time {
 		return n
 	}
 	t.wallBase = time.Now()
+	t.renewFast()
 	return t.wallBase
+}
+
+// since is the write path's one clock read, with the default clock on
+// Linux: the monotonic time d since wallBase, and whether nothing is due
+// at the time it derives (at(d)). It is the decision of now followed by
+// due, without making a time.Time, which a record that joins a batch does
+// not need (Writer.joinBatch). With another clock it reports false, and
+// the write asks now.
+func (t *timing) since() (time.Duration, bool) {
+	if !t.fromMonotonic {
+		return 0, false
+	}
+	d := time.Since(t.wallBase)
+	return d, d < t.fastUntil
+}
+
+// at is the time d after wallBase, for a d that since returned early.
+func (t *timing) at(d time.Duration) time.Time { return t.wallBase.Add(d) }
+
+// renewFast keeps fastUntil true when wallBase or the deadline changes.
+func (t *timing) renewFast() {
+	t.fastUntil = min(time.Duration(t.deadline-t.wallBase.UnixNano()), baseLife)
 }
 
 // baseLife bounds how long a derived time may lag a stepped wall clock or
@@ -131,4 +157,5 @@ func (t *timing) update() {
 	if t.oversize {
 		t.deadline = t.retryAt
 	}
+	t.renewFast()
 }

@@ -126,11 +126,14 @@ func Open(path string, opts ...Option) (*Writer, error) {
 	if err := cfg.check(path); err != nil {
 		return nil, err
 	}
-	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+	fi, err := os.Stat(path)
+	if err == nil && fi.IsDir() {
 		return nil, fmt.Errorf("slogrotate: log path %s is a directory", path)
 	}
-	if err := mkdirAllOwned(filepath.Dir(path), dirMode(cfg.mode), cfg.owner); err != nil {
-		return nil, fmt.Errorf("slogrotate: create log directory: %w", err)
+	if err != nil { // a file at path has its directory
+		if err := mkdirAllOwned(filepath.Dir(path), dirMode(cfg.mode), cfg.owner); err != nil {
+			return nil, fmt.Errorf("slogrotate: create log directory: %w", err)
+		}
 	}
 	if err := cfg.prepareArchiveDir(path); err != nil {
 		return nil, err
@@ -160,7 +163,7 @@ func Open(path string, opts ...Option) (*Writer, error) {
 	// Under the mutex, as every rollover: the rollover arms the timer, whose
 	// function may run before it returns.
 	w.mu.Lock()
-	err = w.rollover(now, scheduled, cfg.lockTimeout)
+	err = w.rollover(now, opening, cfg.lockTimeout)
 	w.mu.Unlock()
 	if err != nil && (w.f == nil || !errors.Is(err, ErrLockBusy)) {
 		w.Close()
@@ -197,12 +200,18 @@ func (w *Writer) Write(p []byte) (int, error) {
 		p = append(p[:size:size], '\n')
 	}
 	w.mu.Lock()
+	if w.joinBatch(p) {
+		w.mu.Unlock()
+		return size, nil
+	}
 	defer w.mu.Unlock()
 	if w.closed {
 		return 0, ErrClosed
 	}
-	now := w.tm.now()
-	if w.tm.due(now) {
+	var now time.Time
+	if d, early := w.tm.since(); early {
+		now = w.tm.at(d) // nothing is due
+	} else if now = w.tm.now(); w.tm.due(now) {
 		w.maintain(now)
 	}
 	var n int
@@ -214,6 +223,21 @@ func (w *Writer) Write(p []byte) (int, error) {
 		n, err = w.emit(p)
 	}
 	return min(n, size), err
+}
+
+// joinBatch adds the record p to the batch under way if it fits and
+// nothing is due (timing.since): the common case of a buffered write,
+// which then needs nothing but a clock read and p's bytes. It must be
+// called with w.mu held.
+func (w *Writer) joinBatch(p []byte) bool {
+	if w.closed || len(w.buf) == 0 || len(w.buf)+len(p) > w.bufSize || len(p) >= w.bufSize {
+		return false
+	}
+	if _, early := w.tm.since(); !early {
+		return false
+	}
+	w.buf = append(w.buf, p...)
+	return true
 }
 
 // emit writes p, one record or a batch of whole records, with one system

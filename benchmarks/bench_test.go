@@ -14,6 +14,7 @@
 package benchmarks
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -201,6 +202,149 @@ func BenchmarkBufferSize(b *testing.B) {
 			}
 		})
 	}
+}
+
+// bufioFile is the ceiling of a buffered writer that really writes: a
+// 64 KiB bufio.Writer over an O_APPEND file, with none of slogrotate's
+// guarantees (a batch may end in the middle of a record, nothing rotates).
+type bufioFile struct {
+	*bufio.Writer
+	f *os.File
+}
+
+func (b *bufioFile) Close() error {
+	return errors.Join(b.Flush(), b.f.Close())
+}
+
+// BenchmarkBufferedVsBufio logs a 150-byte JSON record per op, as
+// BenchmarkSlogJSON does, through slog.NewJSONHandler into writer=bufio (a
+// bufio.Writer of slogrotate-buffered's size over the same kind of
+// O_APPEND file: the ceiling) and into slogrotate with WithBuffer of that
+// size, directly (writer=slogrotate-buffered) and through its Handler
+// (writer=slogrotate-buffered-handler). The ratio of interest is bufio's
+// ns/op over slogrotate's, measured in the same run (benchratio's "×
+// bufio"). The paired= sub-benchmarks measure bufio and one slogrotate
+// writer in alternating chunks of records (see benchPaired): their
+// ratio-p50 is that ratio, less disturbed by other load on the machine.
+func BenchmarkBufferedVsBufio(b *testing.B) {
+	open := map[string]func(path string) (slog.Handler, io.Closer, error){
+		"bufio": func(path string) (slog.Handler, io.Closer, error) {
+			f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+			if err != nil {
+				return nil, nil, err
+			}
+			bf := &bufioFile{bufio.NewWriterSize(f, writers.BufferSize), f}
+			return slog.NewJSONHandler(bf, nil), bf, nil
+		},
+		"slogrotate-buffered": func(path string) (slog.Handler, io.Closer, error) {
+			w, err := slogrotate.Open(path, slogrotate.WithBuffer(writers.BufferSize))
+			return slog.NewJSONHandler(w, nil), w, err
+		},
+		"slogrotate-buffered-handler": func(path string) (slog.Handler, io.Closer, error) {
+			w, err := slogrotate.Open(path, slogrotate.WithBuffer(writers.BufferSize))
+			return slogrotate.NewJSONHandler(w, nil), w, err
+		},
+	}
+	pad := writers.Pad(150)
+	for _, name := range []string{"slogrotate-buffered", "slogrotate-buffered-handler"} {
+		b.Run("paired="+name, func(b *testing.B) { benchPaired(b, open["bufio"], open[name], pad) })
+	}
+	for _, name := range []string{"bufio", "slogrotate-buffered", "slogrotate-buffered-handler"} {
+		b.Run("writer="+name, func(b *testing.B) {
+			path := filepath.Join(b.TempDir(), "app.log")
+			h, c, err := open[name](path)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer c.Close()
+			logger := slog.New(h)
+			ctx := context.Background()
+			b.SetBytes(150)
+			per := truncateEvery / 150
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := range b.N {
+				a := writers.Attrs(1, i, pad)
+				logger.LogAttrs(ctx, slog.LevelInfo, writers.Msg, a[:]...)
+				if i%per == per-1 {
+					b.StopTimer()
+					if err := os.Truncate(path, 0); err != nil {
+						b.Fatal(err)
+					}
+					b.StartTimer()
+				}
+			}
+			b.StopTimer()
+			if err := c.Close(); err != nil {
+				b.Fatal(err)
+			}
+		})
+	}
+}
+
+// benchPaired logs the records of BenchmarkBufferedVsBufio through two
+// writers in alternating chunks (see alternate): ratio-p50 is the first
+// writer's time over the second's, the second's speed relative to the
+// first's.
+func benchPaired(b *testing.B, first, second func(path string) (slog.Handler, io.Closer, error), pad string) {
+	dir := b.TempDir()
+	var loggers [2]*slog.Logger
+	var paths [2]string
+	for i, open := range []func(string) (slog.Handler, io.Closer, error){first, second} {
+		paths[i] = filepath.Join(dir, strconv.Itoa(i)+".log")
+		h, c, err := open(paths[i])
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer c.Close()
+		loggers[i] = slog.New(h)
+	}
+	ctx := context.Background()
+	per := truncateEvery / 150
+	log := func(w, i int) {
+		a := writers.Attrs(1, i, pad)
+		loggers[w].LogAttrs(ctx, slog.LevelInfo, writers.Msg, a[:]...)
+		if i%per == per-1 {
+			b.StopTimer()
+			if err := os.Truncate(paths[w], 0); err != nil {
+				b.Fatal(err)
+			}
+			b.StartTimer()
+		}
+	}
+	alternate(b, 2000, "ratio-p50", func(i int) { log(0, i) }, func(i int) { log(1, i) })
+}
+
+// alternate runs b.N ops of first and of second in alternating chunks of
+// chunk ops (each going first every other round), so that both see the
+// same load on a shared machine: ns/op is one op of each. It reports
+// metric, the median over rounds of first's time over second's, and each
+// one's mean time per op (first-ns/op, second-ns/op).
+func alternate(b *testing.B, chunk int, metric string, first, second func(i int)) {
+	fs := [2]func(int){first, second}
+	var total [2]time.Duration
+	var ratios []float64
+	b.ResetTimer()
+	for done, round := 0, 0; done < b.N; round++ {
+		n := min(chunk, b.N-done)
+		var took [2]time.Duration
+		for k := range 2 {
+			w := (k + round) % 2
+			t0 := time.Now()
+			for j := range n {
+				fs[w](done + j)
+			}
+			took[w] = time.Since(t0)
+			total[w] += took[w]
+		}
+		ratios = append(ratios, float64(took[0])/float64(took[1]))
+		done += n
+	}
+	b.StopTimer()
+	slices.Sort(ratios)
+	b.ReportMetric(ratios[len(ratios)/2], metric)
+	b.ReportMetric(float64(total[0])/float64(b.N), "first-ns/op")
+	b.ReportMetric(float64(total[1])/float64(b.N), "second-ns/op")
 }
 
 // archiveDir is a directory holding a live log and n archives of earlier
@@ -667,19 +811,32 @@ func BenchmarkOpen(b *testing.B) {
 			return slogrotate.Open(path, slogrotate.WithArchiveLayout("20060102"))
 		}},
 	}
+	openClose := func(b *testing.B, open func(string) (io.Closer, error), path string) {
+		f, err := open(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := f.Close(); err != nil {
+			b.Fatal(err)
+		}
+	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
 			path := filepath.Join(b.TempDir(), "app.log")
 			b.ReportAllocs()
 			for b.Loop() {
-				f, err := c.open(path)
-				if err != nil {
-					b.Fatal(err)
-				}
-				if err := f.Close(); err != nil {
-					b.Fatal(err)
-				}
+				openClose(b, c.open, path)
 			}
+		})
+	}
+	// The same in alternating chunks with the bare file (see alternate):
+	// times-bare-p50 is the ratio, less disturbed by other load.
+	for _, c := range cases[1:] {
+		b.Run("paired="+strings.TrimPrefix(c.name, "writer="), func(b *testing.B) {
+			dir := b.TempDir()
+			alternate(b, 50, "times-bare-p50",
+				func(int) { openClose(b, c.open, filepath.Join(dir, "app.log")) },
+				func(int) { openClose(b, cases[0].open, filepath.Join(dir, "bare.log")) })
 		})
 	}
 }

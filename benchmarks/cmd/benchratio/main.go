@@ -3,7 +3,9 @@
 // with ratios to the baseline measured in the same run:
 //
 //   - × bare: a sub-benchmark named .../writer=X/... against the one named
-//     .../writer=bare/... (for ns/op, and for cpu-ns/op where reported);
+//     .../writer=bare/... or, if there is none, .../writer=bare (for ns/op,
+//     and for cpu-ns/op where reported), or, in a benchmark without
+//     writer=bare, against .../writer=bufio/...;
 //   - × 10 archives: .../archives=10000/... against .../archives=10/...
 //
 // Usage:
@@ -114,10 +116,16 @@ func baseline(name, key, base string, benches map[string]*bench) *bench {
 	if other == name {
 		return nil
 	}
-	return benches[other]
+	if b := benches[other]; b != nil {
+		return b
+	}
+	// A baseline without the parameters that follow it (BenchmarkOpen's
+	// writer=bare has no layout).
+	kv := key + "=" + base
+	return benches[other[:strings.Index(other, kv)+len(kv)]]
 }
 
-var extraUnits = []string{"MB/s", "rotate-ns/op", "cpu-ns/op", "max-ns", "p99.9-ns"}
+var extraUnits = []string{"MB/s", "rotate-ns/op", "cpu-ns/op", "max-ns", "p99.9-ns", "ratio-p50", "times-bare-p50"}
 
 func units(top string, benches map[string]*bench, order []string) []string {
 	var us []string
@@ -139,7 +147,11 @@ var cols []string
 func printHeader(top string, benches map[string]*bench, order []string) {
 	us := units(top, benches, order)
 	cols = []string{"ns/op"}
-	hdr := "| benchmark | n | ns/op (median [min–max]) | × bare |"
+	base := "bare"
+	if !slices.Contains(order, top+"/writer=bare") && slices.Contains(order, top+"/writer=bufio") {
+		base = "bufio"
+	}
+	hdr := "| benchmark | n | ns/op (median [min–max]) | × " + base + " |"
 	if slices.ContainsFunc(order, func(n string) bool { return strings.HasPrefix(n, top+"/") && strings.Contains(n, "archives=") }) {
 		hdr += " × 10 archives |"
 		cols = append(cols, "archives")
@@ -183,10 +195,19 @@ func num(v float64) string {
 	}
 }
 
+// writerBaseline is the writer name is compared with: writer=bare, or
+// writer=bufio where there is no bare one.
+func writerBaseline(name string, benches map[string]*bench) *bench {
+	if base := baseline(name, "writer", "bare", benches); base != nil {
+		return base
+	}
+	return baseline(name, "writer", "bufio", benches)
+}
+
 func printRow(b *bench, benches map[string]*bench) {
 	ns := b.metrics["ns/op"]
 	row := fmt.Sprintf("| %s | %d | %s [%s–%s] | %s |", strings.TrimPrefix(b.name[strings.Index(b.name, "/")+1:], ""),
-		len(ns), num(median(ns)), num(slices.Min(ns)), num(slices.Max(ns)), ratio(b, baseline(b.name, "writer", "bare", benches), "ns/op"))
+		len(ns), num(median(ns)), num(slices.Min(ns)), num(slices.Max(ns)), ratio(b, writerBaseline(b.name, benches), "ns/op"))
 	for _, c := range cols[1:] {
 		switch c {
 		case "archives":
