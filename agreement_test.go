@@ -24,7 +24,7 @@ func TestStateAgreementRoundTrip(t *testing.T) {
 		{WithArchiveLayout("Jan _2 2006 + 15h"), WithArchiveDir("old archives/%20"), WithKeepExtension(), WithCompressor(fastGzip{})},
 	} {
 		c := testConfig(t, opts...)
-		s := sharedState{period: day1, id: fileID{7, 9}, next: 2, agreed: c.agreement("/logs/error.log")}
+		s := sharedState{period: day1, id: fileID{7, 9}, freeIndex: 2, agreed: c.agreement("/logs/error.log")}
 		b := s.encode()
 		require.True(t, strings.HasPrefix(string(b), "slogrotate-state 2 "), "%s", b)
 		got, err := parseState(b)
@@ -33,11 +33,11 @@ func TestStateAgreementRoundTrip(t *testing.T) {
 	}
 
 	old := []byte("slogrotate-state 1 1634515200123456789 66305:9977922 3 ")
-	old = append(old, sharedState{period: time.Unix(0, 1634515200123456789), id: fileID{66305, 9977922}, next: 3}.encode()[len(old):]...)
+	old = append(old, sharedState{period: time.Unix(0, 1634515200123456789), id: fileID{66305, 9977922}, freeIndex: 3}.encode()[len(old):]...)
 	got, err := parseState(old)
 	require.NoError(t, err, "%s", old)
 	assert.False(t, got.agreed.known())
-	assert.Equal(t, 3, got.next)
+	assert.Equal(t, 3, got.freeIndex)
 	assert.Equal(t, string(old), string(got.encode()))
 }
 
@@ -51,7 +51,7 @@ func TestStateAgreementFits(t *testing.T) {
 		a[i] = shorten(strings.Repeat("%", maxAgreedText)) // each byte escaped to three
 	}
 	assert.Len(t, a[0], maxAgreedText)
-	s := sharedState{period: time.Unix(0, -1<<63), id: fileID{1<<64 - 1, 1<<64 - 1}, next: 1<<63 - 1, agreed: a}
+	s := sharedState{period: time.Unix(0, -1<<63), id: fileID{1<<64 - 1, 1<<64 - 1}, freeIndex: 1<<63 - 1, agreed: a}
 	b := s.encode()
 	assert.Less(t, len(b), stateMax)
 	got, err := parseState(b)

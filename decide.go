@@ -56,12 +56,12 @@ type plan struct {
 	act action
 	// For archiveLive: the period the live file holds, and the first
 	// archive index that may be free for it.
-	archived time.Time
-	from     int
+	archived  time.Time
+	fromIndex int
 	// The period the live file holds afterwards, and the first archive
 	// index that may be free for that period.
-	period time.Time
-	next   int
+	period    time.Time
+	freeIndex int
 }
 
 // decide is the protocol's decision. It has no side effects: the locked
@@ -77,10 +77,10 @@ func decide(f facts) plan {
 	// before it could record it): its last write dates it, and an empty
 	// one (or one with only the header) belongs to the current period.
 	hasRecords := f.live.size > 0 && !f.headerOnly
-	period, next := f.cur, 0
+	period, free := f.cur, 0
 	switch {
 	case f.known && f.state.id == f.live.id:
-		period, next = f.state.period, f.state.next
+		period, free = f.state.period, f.state.freeIndex
 	case hasRecords:
 		period = f.mtimePeriod
 	}
@@ -105,31 +105,31 @@ func decide(f facts) plan {
 	early := f.why == forced && (!f.open || f.live.id == f.own) ||
 		f.maxSize > 0 && f.live.size >= f.maxSize
 	if (hasRecords || f.buffered && stale) && (stale || early) {
-		return plan{act: archiveLive, archived: period, from: next, period: f.cur}
+		return plan{act: archiveLive, archived: period, fromIndex: free, period: f.cur}
 	}
 	if stale {
-		period, next = f.cur, 0
+		period, free = f.cur, 0
 	}
 	if f.open && f.live.id == f.own {
-		return plan{act: keep, period: period, next: next}
+		return plan{act: keep, period: period, freeIndex: free}
 	}
-	return plan{act: adopt, period: period, next: next}
+	return plan{act: adopt, period: period, freeIndex: free}
 }
 
 // reopened is p once the file to archive is gone from the path, archived
 // by this rollover or moved away by someone else: whatever is at the path
 // then is opened as the current period's. If the archive was of that
 // period too (a size rollover, Rotate), the first index that may be free
-// for it is next.
-func (p plan) reopened(next int) plan {
-	p.act, p.next = adopt, 0
+// for it is free.
+func (p plan) reopened(free int) plan {
+	p.act, p.freeIndex = adopt, 0
 	if p.archived.Equal(p.period) {
-		p.next = next
+		p.freeIndex = free
 	}
 	return p
 }
 
 // state is the shared state once p is carried out and id is the live file.
 func (p plan) state(id fileID) sharedState {
-	return sharedState{period: p.period, id: id, next: p.next}
+	return sharedState{period: p.period, id: id, freeIndex: p.freeIndex}
 }

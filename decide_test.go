@@ -20,7 +20,7 @@ func TestDecide(t *testing.T) {
 	base := func() facts {
 		return facts{
 			why: scheduled, cur: day(19),
-			state: sharedState{period: day(18), id: live, next: 2}, known: true,
+			state: sharedState{period: day(18), id: live, freeIndex: 2}, known: true,
 			live: fileInfo{id: live, size: 100}, exists: true, mtimePeriod: day(18),
 			own: live, open: true, ownLinked: true, ownPeriod: day(18),
 		}
@@ -32,16 +32,16 @@ func TestDecide(t *testing.T) {
 	}{
 		{"stale file is archived from the state's next index",
 			func(*facts) {},
-			plan{act: archiveLive, archived: day(18), from: 2, period: day(19)}},
+			plan{act: archiveLive, archived: day(18), fromIndex: 2, period: day(19)}},
 		{"stale empty file is kept as the current period's",
 			func(f *facts) { f.live.size = 0 },
 			plan{act: keep, period: day(19)}},
 		{"stale empty file of a buffered log is archived: others may hold its records",
 			func(f *facts) { f.live.size, f.buffered = 0, true },
-			plan{act: archiveLive, archived: day(18), from: 2, period: day(19)}},
+			plan{act: archiveLive, archived: day(18), fromIndex: 2, period: day(19)}},
 		{"another process rotated: adopt the file the state names",
 			func(f *facts) {
-				f.state = sharedState{period: day(19), id: other, next: 0}
+				f.state = sharedState{period: day(19), id: other, freeIndex: 0}
 				f.live = fileInfo{id: other, size: 5}
 				f.mtimePeriod = day(19)
 			},
@@ -50,40 +50,40 @@ func TestDecide(t *testing.T) {
 			func(f *facts) {
 				f.state.period, f.mtimePeriod, f.ownPeriod = day(19), day(19), day(19)
 			},
-			plan{act: keep, period: day(19), next: 2}},
+			plan{act: keep, period: day(19), freeIndex: 2}},
 		{"forced rotation of this writer's own file",
 			func(f *facts) {
 				f.why = forced
 				f.state.period, f.mtimePeriod, f.ownPeriod = day(19), day(19), day(19)
 			},
-			plan{act: archiveLive, archived: day(19), from: 2, period: day(19)}},
+			plan{act: archiveLive, archived: day(19), fromIndex: 2, period: day(19)}},
 		{"forced rotation already done by another process only reopens",
 			func(f *facts) {
 				f.why = forced
-				f.state = sharedState{period: day(19), id: other, next: 1}
+				f.state = sharedState{period: day(19), id: other, freeIndex: 1}
 				f.live = fileInfo{id: other, size: 5}
 				f.mtimePeriod, f.ownPeriod = day(19), day(19)
 			},
-			plan{act: adopt, period: day(19), next: 1}},
+			plan{act: adopt, period: day(19), freeIndex: 1}},
 		{"forced rotation of an empty file does nothing",
 			func(f *facts) {
 				f.why = forced
 				f.live.size = 0
 				f.state.period, f.mtimePeriod, f.ownPeriod = day(19), day(19), day(19)
 			},
-			plan{act: keep, period: day(19), next: 2}},
+			plan{act: keep, period: day(19), freeIndex: 2}},
 		{"size limit reached",
 			func(f *facts) {
 				f.why, f.maxSize = sized, 100
 				f.state.period, f.mtimePeriod, f.ownPeriod = day(19), day(19), day(19)
 			},
-			plan{act: archiveLive, archived: day(19), from: 2, period: day(19)}},
+			plan{act: archiveLive, archived: day(19), fromIndex: 2, period: day(19)}},
 		{"size limit not reached by the real size",
 			func(f *facts) {
 				f.why, f.maxSize = sized, 101
 				f.state.period, f.mtimePeriod, f.ownPeriod = day(19), day(19), day(19)
 			},
-			plan{act: keep, period: day(19), next: 2}},
+			plan{act: keep, period: day(19), freeIndex: 2}},
 		{"a later period is live: write on into this writer's file",
 			func(f *facts) {
 				f.cur, f.ownPeriod = day(18), day(18)
@@ -116,7 +116,7 @@ func TestDecide(t *testing.T) {
 			plan{act: adopt, period: day(19)}},
 		{"unknown state: the last write dates the file",
 			func(f *facts) { f.known, f.state = false, sharedState{} },
-			plan{act: archiveLive, archived: day(18), from: 0, period: day(19)}},
+			plan{act: archiveLive, archived: day(18), fromIndex: 0, period: day(19)}},
 		{"unknown state, empty file: the current period's",
 			func(f *facts) {
 				f.known, f.state = false, sharedState{}
@@ -128,7 +128,7 @@ func TestDecide(t *testing.T) {
 				f.live = fileInfo{id: other, size: 7}
 				f.mtimePeriod = day(17)
 			},
-			plan{act: archiveLive, archived: day(17), from: 0, period: day(19)}},
+			plan{act: archiveLive, archived: day(17), fromIndex: 0, period: day(19)}},
 		{"a file put there this period by an outside tool is adopted",
 			func(f *facts) {
 				f.live = fileInfo{id: other, size: 7}
@@ -143,10 +143,10 @@ func TestDecide(t *testing.T) {
 				f.open, f.own, f.ownPeriod = false, fileID{}, time.Time{}
 				f.state.period, f.mtimePeriod = day(19), day(19)
 			},
-			plan{act: adopt, period: day(19), next: 2}},
+			plan{act: adopt, period: day(19), freeIndex: 2}},
 		{"Open with a stale file left by yesterday's processes",
 			func(f *facts) { f.open, f.own, f.ownPeriod = false, mine, time.Time{} },
-			plan{act: archiveLive, archived: day(18), from: 2, period: day(19)}},
+			plan{act: archiveLive, archived: day(18), fromIndex: 2, period: day(19)}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -161,12 +161,12 @@ func TestDecide(t *testing.T) {
 // index is taken only if the archive was of the current period too.
 func TestPlanAfterArchive(t *testing.T) {
 	d18, d19 := time.Date(2021, 10, 18, 0, 0, 0, 0, time.UTC), time.Date(2021, 10, 19, 0, 0, 0, 0, time.UTC)
-	stale := plan{act: archiveLive, archived: d18, from: 2, period: d19}
-	assert.Equal(t, plan{act: adopt, archived: d18, from: 2, period: d19, next: 0}, stale.reopened(4))
-	assert.Equal(t, plan{act: adopt, archived: d18, from: 2, period: d19, next: 0}, stale.reopened(stale.from))
-	sized := plan{act: archiveLive, archived: d19, from: 2, period: d19}
-	assert.Equal(t, plan{act: adopt, archived: d19, from: 2, period: d19, next: 4}, sized.reopened(4))
-	assert.Equal(t, plan{act: adopt, archived: d19, from: 2, period: d19, next: 2}, sized.reopened(sized.from))
+	stale := plan{act: archiveLive, archived: d18, fromIndex: 2, period: d19}
+	assert.Equal(t, plan{act: adopt, archived: d18, fromIndex: 2, period: d19, freeIndex: 0}, stale.reopened(4))
+	assert.Equal(t, plan{act: adopt, archived: d18, fromIndex: 2, period: d19, freeIndex: 0}, stale.reopened(stale.fromIndex))
+	sized := plan{act: archiveLive, archived: d19, fromIndex: 2, period: d19}
+	assert.Equal(t, plan{act: adopt, archived: d19, fromIndex: 2, period: d19, freeIndex: 4}, sized.reopened(4))
+	assert.Equal(t, plan{act: adopt, archived: d19, fromIndex: 2, period: d19, freeIndex: 2}, sized.reopened(sized.fromIndex))
 }
 
 // A process that archived with link(2) and unlink(2) (the rename of

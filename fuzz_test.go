@@ -180,16 +180,16 @@ func FuzzParseArchive(f *testing.F) {
 // so the target also parses each input as the body of a line with a
 // correct checksum, which lets the fuzzer reach the fields.
 func FuzzParseState(f *testing.F) {
-	good := sharedState{period: time.Unix(0, 1634515200123456789), id: fileID{66305, 9977922}, next: 3}
+	good := sharedState{period: time.Unix(0, 1634515200123456789), id: fileID{66305, 9977922}, freeIndex: 3}
 	f.Add(good.encode())
 	f.Add(sharedState{}.encode())
-	f.Add(sharedState{period: time.Unix(0, -1), id: fileID{1<<64 - 1, 0}, next: 1<<31 - 1}.encode())
+	f.Add(sharedState{period: time.Unix(0, -1), id: fileID{1<<64 - 1, 0}, freeIndex: 1<<31 - 1}.encode())
 	f.Add([]byte("slogrotate-state 1 1634515200123456789 66305:9977922 3"))
 	f.Add([]byte("slogrotate-state 1 1 1:2:3 0"))
 	f.Add([]byte("slogrotate-state 1 1 1 0"))
 	f.Add([]byte("slogrotate-state 2 1 1:2 0"))
 	agreed := agreement{"every 1s", "UTC (UTC+00:00)", "2006-01-02 15.04", "../old archives", "on", ".zst"}
-	f.Add(sharedState{period: good.period, id: good.id, next: 3, agreed: agreed}.encode())
+	f.Add(sharedState{period: good.period, id: good.id, freeIndex: 3, agreed: agreed}.encode())
 	f.Add([]byte("slogrotate-state 2 1 1:2 0 schedule=every+1s zone=UTC layout=2006 dir=. keepext=off compress=%2"))
 	f.Add([]byte("slogrotate-state 2 1 1:2 0 schedule=every+1s zone=UTC layout=2006 dir= keepext=off compress=none"))
 	f.Add([]byte("slogrotate-state 2 1 1:2 0 zone=UTC schedule=every+1s layout=2006 dir=. keepext=off compress=none"))

@@ -75,7 +75,7 @@ func TestLockFileUnderFcntlSemantics(t *testing.T) {
 	ok, err := l.lock(0, nil)
 	require.NoError(t, err)
 	require.True(t, ok)
-	require.NoError(t, writeState(l.file(), sharedState{period: day1, id: fileID{1, 2}, next: 3}))
+	require.NoError(t, writeState(l.file(), sharedState{period: day1, id: fileID{1, 2}, freeIndex: 3}))
 
 	var wg sync.WaitGroup
 	for range 4 {
@@ -83,7 +83,7 @@ func TestLockFileUnderFcntlSemantics(t *testing.T) {
 			for range 50 {
 				s, known, err := l.readState()
 				assert.NoError(t, err)
-				assert.True(t, known && s.next == 3, "the state read without the lock")
+				assert.True(t, known && s.freeIndex == 3, "the state read without the lock")
 				held, err := l.lock(0, nil)
 				assert.ErrorIs(t, err, ErrLockBusy, "another goroutine of the process got the lock")
 				assert.False(t, held)

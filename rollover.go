@@ -129,11 +129,11 @@ func (w *Writer) carryOut(lf *os.File, f facts, p plan, now time.Time) error {
 		w.commit(w.tm.period, now)
 		return nil
 	case archiveLive:
-		i, err := w.archive(p.archived, p.from, f.live.id)
+		i, err := w.archive(p.archived, p.fromIndex, f.live.id)
 		switch {
 		case errors.Is(err, ErrFileMoved):
 			w.cfg.onError(err)
-			p = p.reopened(p.from) // the move took no index
+			p = p.reopened(p.fromIndex) // the move took no index
 		case err != nil:
 			return err
 		default:
@@ -261,7 +261,7 @@ func (w *Writer) openLive(o fileOwner) error {
 }
 
 // archive renames the live file to the first free archive name of period,
-// trying indexes from next on, and returns the index it used. A name is
+// trying indexes from from on, and returns the index it used. A name is
 // free if neither it nor its compressed form exists; the rename itself
 // refuses to replace a file, so a name taken between the check and the
 // rename is skipped too.
@@ -270,8 +270,8 @@ func (w *Writer) openLive(o fileOwner) error {
 // outside tool moved that file away before the rename, archive fails with
 // ErrFileMoved, and if it also put another file at the path, that file is
 // renamed back rather than archived under a period it does not hold.
-func (w *Writer) archive(period time.Time, next int, id fileID) (index int, err error) {
-	for i := next; ; i++ {
+func (w *Writer) archive(period time.Time, from int, id fileID) (index int, err error) {
+	for i := from; ; i++ {
 		name := w.cfg.archiveFile(w.path, period, i)
 		if w.cfg.compressedExists(name) {
 			continue

@@ -365,12 +365,12 @@ func TestGarbageLockFile(t *testing.T) {
 }
 
 func TestStateRoundTrip(t *testing.T) {
-	s := sharedState{period: time.Unix(0, 1634515200123456789), id: fileID{7, 1 << 40}, next: 3}
+	s := sharedState{period: time.Unix(0, 1634515200123456789), id: fileID{7, 1 << 40}, freeIndex: 3}
 	got, err := parseState(s.encode())
 	require.NoError(t, err)
 	assert.True(t, got.period.Equal(s.period))
 	assert.Equal(t, s.id, got.id)
-	assert.Equal(t, s.next, got.next)
+	assert.Equal(t, s.freeIndex, got.freeIndex)
 	b := s.encode()
 	b[20] ^= 1
 	_, err = parseState(b)

@@ -27,9 +27,10 @@ type sharedState struct {
 	// moved the file, or a process died between creating the file and
 	// recording it) and says nothing about that file.
 	id fileID
-	// next is the lowest archive index that may still be free for period:
-	// a hint that saves probing names a size-based rollover already used.
-	next int
+	// freeIndex is the lowest archive index that may still be free for
+	// period: a hint that saves probing names a size-based rollover
+	// already used.
+	freeIndex int
 	// agreed is what every process of the log must agree on, as the
 	// process that wrote the state has it (agreement.go); unknown in a
 	// state of format 1.
@@ -44,7 +45,7 @@ func (s sharedState) equal(o sharedState) bool {
 // sameLive reports whether s and o say the same of the live file, whatever
 // options they record.
 func (s sharedState) sameLive(o sharedState) bool {
-	return s.period.Equal(o.period) && s.id == o.id && s.next == o.next
+	return s.period.Equal(o.period) && s.id == o.id && s.freeIndex == o.freeIndex
 }
 
 const (
@@ -74,7 +75,7 @@ func (s sharedState) encode() []byte {
 	if s.agreed.known() {
 		format, agreed = stateFormat, " "+s.agreed.encode()
 	}
-	return seal(fmt.Sprintf("%s %d %d %d:%d %d%s", stateMagic, format, s.period.UnixNano(), s.id.hi, s.id.lo, s.next, agreed))
+	return seal(fmt.Sprintf("%s %d %d %d:%d %d%s", stateMagic, format, s.period.UnixNano(), s.id.hi, s.id.lo, s.freeIndex, agreed))
 }
 
 // parseState parses what encode wrote. Anything else is ErrBadState.
@@ -103,11 +104,11 @@ func parseState(b []byte) (sharedState, error) {
 	hi, lo, _ := strings.Cut(f[3], ":")
 	h, err2 := strconv.ParseUint(hi, 10, 64)
 	l, err3 := strconv.ParseUint(lo, 10, 64)
-	next, err4 := strconv.Atoi(f[4])
-	if err := errors.Join(err1, err2, err3, err4); err != nil || next < 0 {
+	free, err4 := strconv.Atoi(f[4])
+	if err := errors.Join(err1, err2, err3, err4); err != nil || free < 0 {
 		return sharedState{}, ErrBadState
 	}
-	s := sharedState{period: time.Unix(0, ns), id: fileID{h, l}, next: next, agreed: agreed}
+	s := sharedState{period: time.Unix(0, ns), id: fileID{h, l}, freeIndex: free, agreed: agreed}
 	if !bytes.Equal(s.encode(), seal(body)) {
 		return sharedState{}, ErrBadState // a number not written the way encode writes it
 	}

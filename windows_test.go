@@ -288,16 +288,16 @@ func TestWindowsLockFileState(t *testing.T) {
 	_, known, err := readState(lf)
 	require.NoError(t, err)
 	assert.False(t, known, "a new lock file holds no state")
-	long := sharedState{period: day1, id: fileID{1 << 40, 1 << 60}, next: 12345}
+	long := sharedState{period: day1, id: fileID{1 << 40, 1 << 60}, freeIndex: 12345}
 	require.NoError(t, writeState(lf, long))
-	short := sharedState{period: day1.Add(time.Hour), id: fileID{7, 9}, next: 1}
+	short := sharedState{period: day1.Add(time.Hour), id: fileID{7, 9}, freeIndex: 1}
 	require.NoError(t, writeState(lf, short)) // shorter: truncates past the lock
 	got, known, err := l.readState()
 	require.NoError(t, err)
 	require.True(t, known)
 	assert.True(t, got.period.Equal(short.period))
 	assert.Equal(t, short.id, got.id)
-	assert.Equal(t, short.next, got.next)
+	assert.Equal(t, short.freeIndex, got.freeIndex)
 
 	// A second process's view: its own lock fails, its state read works.
 	other, err := openLockFile(path, 0o640)
