@@ -36,6 +36,7 @@ type copier struct {
 	long  []byte
 	limit int
 	part  int
+	yield yielder
 }
 
 // readSize is the most the command reads at once. Larger reads make fewer
@@ -72,6 +73,7 @@ func newCopier(w *slogrotate.Writer, in io.Reader, s *settings, clock *pinnedClo
 // of the input and when stopped.
 func (c *copier) run() error {
 	for {
+		c.yield.maybe()
 		b, err := c.r.next()
 		if errors.Is(err, errLongRecord) {
 			if !c.inLong() {
