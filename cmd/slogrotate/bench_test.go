@@ -14,18 +14,22 @@ import (
 
 // BenchmarkVersusCat copies the same input, a file of 3,000,000 lines of
 // 150 bytes, with `cat >> file` and with the command, each started as a
-// process with standard input redirected from the file, and reports the
-// lines per second of each and their ratio, and the CPU time (user and
-// system) per line of each and their ratio. Runs alternate between the
-// two and the median of each side counts: the machine is shared, and
-// alternating spreads any disturbance over both. CPU time is the steadier
-// of the two figures when other work shares the machine.
+// process with standard input redirected from the file. Each iteration is
+// a round that runs every contender once, in an order that rotates from
+// round to round; each round gives the command's rate (lines per second)
+// and CPU time (user and system) as ratios to cat's in that round, and the
+// medians of those ratios are reported: the machine may be shared, and
+// load that comes and goes then falls on both sides of a ratio.
+//
+//	rate-vs-cat  the command's lines per second ÷ cat's (above 1: faster)
+//	cpu-vs-cat   the command's CPU time ÷ cat's (below 1: less CPU)
 //
 // With SLOGROTATE_BASELINE set to another build of the command (the one
-// before a change), it is timed in the same rotation and its ratio to cat
-// reported as base-ratio.
+// before a change), it runs in the same rounds, and base-rate-vs-cat,
+// base-cpu-vs-cat and rate-vs-base (the command's rate ÷ the baseline's)
+// are reported too. The log prints the same in words.
 //
-//	go test -run '^$' -bench VersusCat -benchtime 10x ./cmd/slogrotate
+//	go test -run '^$' -bench VersusCat -benchtime 15x .
 func BenchmarkVersusCat(b *testing.B) {
 	const lines = 3_000_000
 	dir := benchDir(b)
@@ -42,31 +46,79 @@ func BenchmarkVersusCat(b *testing.B) {
 		if slices.Contains(args, "nul") {
 			in = nulInput
 		}
+		contenders := []contender{
+			{name: "cat", input: input, argv: []string{"sh", "-c", `exec cat >> "$0"`}},
+			{name: "command", input: in, argv: append([]string{cmdBinary}, args...)},
+		}
+		if baseline != "" && in == input { // a baseline may predate -input
+			contenders = append(contenders, contender{name: "baseline", input: in, argv: append([]string{baseline}, args...)})
+		}
 		b.Run(strings.Join(append([]string{"raw"}, args...), ""), func(b *testing.B) {
-			var cat, cmd, base, catCPU, cmdCPU []time.Duration
+			var rounds []round
 			for b.Loop() {
-				wall, cpu := timeRun(b, dir, input, "sh", "-c", `exec cat >> "$0"`)
-				cat, catCPU = append(cat, wall), append(catCPU, cpu)
-				wall, cpu = timeRun(b, dir, in, cmdBinary, args...)
-				cmd, cmdCPU = append(cmd, wall), append(cmdCPU, cpu)
-				if baseline != "" && in == input { // a baseline may predate -input
-					wall, _ = timeRun(b, dir, in, baseline, args...)
-					base = append(base, wall)
-				}
+				rounds = append(rounds, runRound(b, dir, contenders, len(rounds)))
 			}
-			catRate := lines / median(cat).Seconds()
-			cmdRate := lines / median(cmd).Seconds()
-			b.ReportMetric(catRate, "cat-lines/s")
-			b.ReportMetric(cmdRate, "cmd-lines/s")
-			b.ReportMetric(cmdRate/catRate, "ratio")
-			b.ReportMetric(float64(median(catCPU))/lines, "cat-cpu-ns/line")
-			b.ReportMetric(float64(median(cmdCPU))/lines, "cmd-cpu-ns/line")
-			b.ReportMetric(float64(median(catCPU))/float64(median(cmdCPU)), "cpu-ratio")
-			if len(base) > 0 {
-				b.ReportMetric(lines/median(base).Seconds()/catRate, "base-ratio")
-			}
+			reportVersusCat(b, rounds, lines, len(contenders) > 2)
 		})
 	}
+}
+
+// A contender is one program BenchmarkVersusCat times: argv, with the
+// output file appended, reading input.
+type contender struct {
+	name  string
+	input string
+	argv  []string
+}
+
+// A round is the wall and CPU time of each contender, in contender order.
+type round struct{ wall, cpu []time.Duration }
+
+// runRound runs every contender once, starting with the one at index n
+// modulo their number, so that no contender always follows the same one.
+func runRound(b *testing.B, dir string, contenders []contender, n int) round {
+	r := round{wall: make([]time.Duration, len(contenders)), cpu: make([]time.Duration, len(contenders))}
+	for k := range contenders {
+		i := (n + k) % len(contenders)
+		c := contenders[i]
+		r.wall[i], r.cpu[i] = timeRun(b, dir, c.input, c.argv[0], c.argv[1:]...)
+	}
+	return r
+}
+
+// reportVersusCat reports the medians of the rounds' ratios to cat (the
+// first contender), and to the baseline (the third) if there is one.
+func reportVersusCat(b *testing.B, rounds []round, lines int, hasBase bool) {
+	ratio := func(f func(r round) float64) float64 {
+		rs := make([]float64, len(rounds))
+		for i, r := range rounds {
+			rs[i] = f(r)
+		}
+		slices.Sort(rs)
+		return rs[len(rs)/2]
+	}
+	catWall := make([]time.Duration, len(rounds))
+	for i, r := range rounds {
+		catWall[i] = r.wall[0]
+	}
+	rate := ratio(func(r round) float64 { return r.wall[0].Seconds() / r.wall[1].Seconds() })
+	cpu := ratio(func(r round) float64 { return r.cpu[1].Seconds() / r.cpu[0].Seconds() })
+	b.ReportMetric(float64(lines)/median(catWall).Seconds(), "cat-lines/s")
+	b.ReportMetric(rate, "rate-vs-cat")
+	b.ReportMetric(cpu, "cpu-vs-cat")
+	b.Logf("the command: %.3fx cat's lines/s, %.3fx cat's CPU time (medians of %d rounds; cat %.2fM lines/s)",
+		rate, cpu, len(rounds), float64(lines)/median(catWall).Seconds()/1e6)
+	if !hasBase {
+		return
+	}
+	baseRate := ratio(func(r round) float64 { return r.wall[0].Seconds() / r.wall[2].Seconds() })
+	baseCPU := ratio(func(r round) float64 { return r.cpu[2].Seconds() / r.cpu[0].Seconds() })
+	vsBase := ratio(func(r round) float64 { return r.wall[2].Seconds() / r.wall[1].Seconds() })
+	b.ReportMetric(baseRate, "base-rate-vs-cat")
+	b.ReportMetric(baseCPU, "base-cpu-vs-cat")
+	b.ReportMetric(vsBase, "rate-vs-base")
+	b.Logf("the baseline: %.3fx cat's lines/s, %.3fx cat's CPU time; the command: %.3fx the baseline's lines/s",
+		baseRate, baseCPU, vsBase)
 }
 
 // benchDir is a temporary directory in memory (/dev/shm) where there is
