@@ -24,10 +24,12 @@ import (
 //	rate-vs-cat  the command's lines per second ÷ cat's (above 1: faster)
 //	cpu-vs-cat   the command's CPU time ÷ cat's (below 1: less CPU)
 //
+// switches/run is the median of the command's voluntary context switches
+// in a run (Unix only), which Go's scheduler can multiply (see yielder).
 // With SLOGROTATE_BASELINE set to another build of the command (the one
 // before a change), it runs in the same rounds, and base-rate-vs-cat,
-// base-cpu-vs-cat and rate-vs-base (the command's rate ÷ the baseline's)
-// are reported too. The log prints the same in words.
+// base-cpu-vs-cat, base-switches/run and rate-vs-base (the command's rate
+// ÷ the baseline's) are reported too. The log says the same in words.
 //
 //	go test -run '^$' -bench VersusCat -benchtime 15x .
 func BenchmarkVersusCat(b *testing.B) {
@@ -71,25 +73,34 @@ type contender struct {
 	argv  []string
 }
 
-// A round is the wall and CPU time of each contender, in contender order.
-type round struct{ wall, cpu []time.Duration }
+// A round is what each contender's run took, in contender order.
+type round []runCost
+
+// runCost is what one run took: wall time, CPU time (user and system),
+// and how often the process gave up the processor before its time slice
+// ended (voluntary context switches, all its threads counted; 0 where
+// unknown).
+type runCost struct {
+	wall, cpu time.Duration
+	switches  int64
+}
 
 // runRound runs every contender once, starting with the one at index n
 // modulo their number, so that no contender always follows the same one.
 func runRound(b *testing.B, dir string, contenders []contender, n int) round {
-	r := round{wall: make([]time.Duration, len(contenders)), cpu: make([]time.Duration, len(contenders))}
+	r := make(round, len(contenders))
 	for k := range contenders {
 		i := (n + k) % len(contenders)
-		c := contenders[i]
-		r.wall[i], r.cpu[i] = timeRun(b, dir, c.input, c.argv[0], c.argv[1:]...)
+		r[i] = timeRun(b, dir, contenders[i])
 	}
 	return r
 }
 
 // reportVersusCat reports the medians of the rounds' ratios to cat (the
-// first contender), and to the baseline (the third) if there is one.
+// first contender), and to the baseline (the third) if there is one, and
+// the median context switches of a run of the command and of the baseline.
 func reportVersusCat(b *testing.B, rounds []round, lines int, hasBase bool) {
-	ratio := func(f func(r round) float64) float64 {
+	med := func(f func(r round) float64) float64 {
 		rs := make([]float64, len(rounds))
 		for i, r := range rounds {
 			rs[i] = f(r)
@@ -97,28 +108,29 @@ func reportVersusCat(b *testing.B, rounds []round, lines int, hasBase bool) {
 		slices.Sort(rs)
 		return rs[len(rs)/2]
 	}
-	catWall := make([]time.Duration, len(rounds))
-	for i, r := range rounds {
-		catWall[i] = r.wall[0]
-	}
-	rate := ratio(func(r round) float64 { return r.wall[0].Seconds() / r.wall[1].Seconds() })
-	cpu := ratio(func(r round) float64 { return r.cpu[1].Seconds() / r.cpu[0].Seconds() })
-	b.ReportMetric(float64(lines)/median(catWall).Seconds(), "cat-lines/s")
+	catRate := med(func(r round) float64 { return float64(lines) / r[0].wall.Seconds() })
+	rate := med(func(r round) float64 { return r[0].wall.Seconds() / r[1].wall.Seconds() })
+	cpu := med(func(r round) float64 { return r[1].cpu.Seconds() / r[0].cpu.Seconds() })
+	switches := med(func(r round) float64 { return float64(r[1].switches) })
+	b.ReportMetric(catRate, "cat-lines/s")
 	b.ReportMetric(rate, "rate-vs-cat")
 	b.ReportMetric(cpu, "cpu-vs-cat")
-	b.Logf("the command: %.3fx cat's lines/s, %.3fx cat's CPU time (medians of %d rounds; cat %.2fM lines/s)",
-		rate, cpu, len(rounds), float64(lines)/median(catWall).Seconds()/1e6)
+	b.ReportMetric(switches, "switches/run")
+	b.Logf("the command: %.3fx cat's lines/s, %.3fx cat's CPU time, %.0f context switches a run (medians of %d rounds; cat %.2fM lines/s)",
+		rate, cpu, switches, len(rounds), catRate/1e6)
 	if !hasBase {
 		return
 	}
-	baseRate := ratio(func(r round) float64 { return r.wall[0].Seconds() / r.wall[2].Seconds() })
-	baseCPU := ratio(func(r round) float64 { return r.cpu[2].Seconds() / r.cpu[0].Seconds() })
-	vsBase := ratio(func(r round) float64 { return r.wall[2].Seconds() / r.wall[1].Seconds() })
+	baseRate := med(func(r round) float64 { return r[0].wall.Seconds() / r[2].wall.Seconds() })
+	baseCPU := med(func(r round) float64 { return r[2].cpu.Seconds() / r[0].cpu.Seconds() })
+	baseSwitches := med(func(r round) float64 { return float64(r[2].switches) })
+	vsBase := med(func(r round) float64 { return r[2].wall.Seconds() / r[1].wall.Seconds() })
 	b.ReportMetric(baseRate, "base-rate-vs-cat")
 	b.ReportMetric(baseCPU, "base-cpu-vs-cat")
+	b.ReportMetric(baseSwitches, "base-switches/run")
 	b.ReportMetric(vsBase, "rate-vs-base")
-	b.Logf("the baseline: %.3fx cat's lines/s, %.3fx cat's CPU time; the command: %.3fx the baseline's lines/s",
-		baseRate, baseCPU, vsBase)
+	b.Logf("the baseline: %.3fx cat's lines/s, %.3fx cat's CPU time, %.0f context switches a run; the command: %.3fx the baseline's lines/s",
+		baseRate, baseCPU, baseSwitches, vsBase)
 }
 
 // benchDir is a temporary directory in memory (/dev/shm) where there is
@@ -132,32 +144,30 @@ func benchDir(b *testing.B) string {
 	return dir
 }
 
-func median(ds []time.Duration) time.Duration {
-	s := slices.Clone(ds)
-	slices.Sort(s)
-	return s[len(s)/2]
-}
-
-// timeRun runs name with args and a fresh output file in dir as its last
-// argument, standard input from input, and returns how long it took and
-// the CPU time it used (with its children: cat under sh).
-func timeRun(b *testing.B, dir, input, name string, args ...string) (wall, cpu time.Duration) {
+// timeRun runs c with a fresh output file in dir and returns what the run
+// took (with its children: cat under sh).
+func timeRun(b *testing.B, dir string, c contender) runCost {
 	out := filepath.Join(dir, "out")
-	for _, p := range []string{out, filepath.Join(dir, ".out.lock")} {
+	old, _ := filepath.Glob(filepath.Join(dir, ".out*")) // lock files
+	for _, p := range append(old, out) {
 		os.Remove(p)
 	}
-	in, err := os.Open(input)
+	in, err := os.Open(c.input)
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer in.Close()
-	cmd := exec.Command(name, append(args, out)...)
+	cmd := exec.Command(c.argv[0], append(c.argv[1:], out)...)
 	cmd.Stdin = in
 	t0 := time.Now()
 	if out, err := cmd.CombinedOutput(); err != nil {
-		b.Fatalf("%s: %v\n%s", name, err, out)
+		b.Fatalf("%s: %v\n%s", c.name, err, out)
 	}
-	return time.Since(t0), cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+	return runCost{
+		wall:     time.Since(t0),
+		cpu:      cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime(),
+		switches: voluntarySwitches(cmd.ProcessState),
+	}
 }
 
 // writeInput writes lines of 150 bytes, each ending with sep.
