@@ -23,8 +23,8 @@ type copier struct {
 	r   *recordReader
 	sep byte
 	enc *encoder
-	// direct: raw lines, which are their own records, so that a run of
-	// them is written from the read buffer as it is.
+	// direct: raw records, written from the read buffer: lines as they
+	// are, NUL-terminated records once their NULs are ended (endRecords).
 	direct bool
 	// clock, outside raw mode, is the Writer's clock, pinned to the time
 	// stamped on the records being written (see pinnedClock).
@@ -48,7 +48,7 @@ const readSize = 128 << 10
 func newCopier(w *slogrotate.Writer, in io.Reader, s *settings, clock *pinnedClock) *copier {
 	c := &copier{w: w, clock: clock, sep: s.sep, enc: newEncoder(s)}
 	c.limit = c.enc.pieceLimit()
-	c.direct = s.format == formatRaw && s.sep == '\n'
+	c.direct = s.format == formatRaw
 	size := readSize
 	if c.direct && s.bufBytes > 0 {
 		// With -buffer, a run of raw lines shorter than the Writer's
@@ -123,7 +123,10 @@ func (c *copier) stamp() {
 // at most MaxRecordSize allow.
 func (c *copier) writeRun(b []byte) {
 	if c.direct {
-		c.write(b) // at most c.limit bytes of whole lines: see newCopier
+		if c.sep != '\n' {
+			b = endRecords(b, c.sep)
+		}
+		c.write(b) // at most c.limit bytes of whole records: see newCopier
 		return
 	}
 	c.stamp()
@@ -149,6 +152,28 @@ func (c *copier) text(rec []byte) []byte {
 		rec = bytes.TrimSuffix(rec, []byte{'\n'})
 	}
 	return rec
+}
+
+// endRecords turns b, raw records each ending with sep, into the records
+// as written, in place, and returns them: each record ends with a newline
+// instead of sep, as text and appendRecord make it, and a record that
+// already ended with a newline keeps only that one. Records that need no
+// shortening are not moved, so a run of them costs one pass.
+func endRecords(b []byte, sep byte) []byte {
+	n := 0 // length of the records as written so far
+	for r := 0; r < len(b); {
+		end := r + bytes.IndexByte(b[r:], sep)
+		if n != r {
+			copy(b[n:], b[r:end])
+		}
+		n += end - r
+		if end == r || b[n-1] != '\n' {
+			b[n] = '\n'
+			n++
+		}
+		r = end + 1
+	}
+	return b[:n]
 }
 
 // add appends the record for text to the batch, writing out the batch
