@@ -51,7 +51,7 @@ func newCopier(w *slogrotate.Writer, in io.Reader, s *settings, clock *pinnedClo
 	c.direct = s.format == formatRaw
 	size := readSize
 	if c.direct && s.bufBytes > 0 {
-		// With -buffer, a run of raw lines shorter than the Writer's
+		// With -buffer, a run of raw records shorter than the Writer's
 		// buffer joins the batch there; a longer one is written at once,
 		// without a copy. Input that arrives faster than it is written
 		// fills the reads, which are made large enough for such a run to
@@ -59,8 +59,8 @@ func newCopier(w *slogrotate.Writer, in io.Reader, s *settings, clock *pinnedClo
 		size = max(size, s.bufBytes+64<<10)
 	}
 	if c.direct {
-		// A run, with the partial line before it, is then at most one
-		// record long, and every line in it shorter than a piece.
+		// A run, with the partial record before it, is then at most one
+		// record long, and every record in it shorter than a piece.
 		size = min(size, c.limit-partialRoom)
 	}
 	c.r = newRecordReader(in, s.sep, size)
