@@ -147,11 +147,21 @@ func (c *copier) writeRun(b []byte) {
 // text is a record as read without its separator and, with -input nul,
 // without one newline that ends it: the encoder adds the newline.
 func (c *copier) text(rec []byte) []byte {
-	rec = bytes.TrimSuffix(rec, []byte{c.sep})
+	rec = trimByte(rec, c.sep)
 	if c.sep != '\n' {
-		rec = bytes.TrimSuffix(rec, []byte{'\n'})
+		rec = trimByte(rec, '\n')
 	}
 	return rec
+}
+
+// trimByte is b without one final byte c. It runs once or twice per
+// record; bytes.TrimSuffix, which compares through a call, took 4% of
+// the CPU time of -format timestamp.
+func trimByte(b []byte, c byte) []byte {
+	if n := len(b); n > 0 && b[n-1] == c {
+		return b[:n-1]
+	}
+	return b
 }
 
 // endRecords turns b, raw records each ending with sep, into the records
