@@ -14,8 +14,8 @@ import (
 // through the scheduler for 10 ms as one to preempt. One inside a system
 // call cannot be preempted, so the monitor takes its P away instead, and
 // the thread must get a P back when the call returns; since the copy loop
-// is in system calls nearly all the time, that went on for the rest of
-// the run, with the monitor waking every few tens of microseconds. Copying
+// is in system calls nearly all the time, that happened again and again,
+// with the monitor waking every few tens of microseconds. Copying
 // 450 MB of 150-byte lines (BenchmarkVersusCat) made about 1,500
 // voluntary context switches a run; with a yield every yieldEvery, about
 // 230, and about 4% less CPU time. A yield costs a few microseconds: the
