@@ -14,18 +14,24 @@ import (
 
 // BenchmarkVersusCat copies the same input, a file of 3,000,000 lines of
 // 150 bytes, with `cat >> file` and with the command, each started as a
-// process with standard input redirected from the file, and reports the
-// lines per second of each and their ratio, and the CPU time (user and
-// system) per line of each and their ratio. Runs alternate between the
-// two and the median of each side counts: the machine is shared, and
-// alternating spreads any disturbance over both. CPU time is the steadier
-// of the two figures when other work shares the machine.
+// process with standard input redirected from the file. Each iteration is
+// a round that runs every contender once, in an order that rotates from
+// round to round; each round gives the command's rate (lines per second)
+// and CPU time (user and system) as ratios to cat's in that round, and the
+// medians of those ratios are reported: the machine may be shared, and
+// load that comes and goes then falls on both sides of a ratio.
 //
+//	rate-vs-cat  the command's lines per second ÷ cat's (above 1: faster)
+//	cpu-vs-cat   the command's CPU time ÷ cat's (below 1: less CPU)
+//
+// switches/run is the median of the command's voluntary context switches
+// in a run (Unix only), which Go's scheduler can multiply (see yielder).
 // With SLOGROTATE_BASELINE set to another build of the command (the one
-// before a change), it is timed in the same rotation and its ratio to cat
-// reported as base-ratio.
+// before a change), it runs in the same rounds, and base-rate-vs-cat,
+// base-cpu-vs-cat, base-switches/run and rate-vs-base (the command's rate
+// ÷ the baseline's) are reported too. The log says the same in words.
 //
-//	go test -run '^$' -bench VersusCat -benchtime 10x ./cmd/slogrotate
+//	go test -run '^$' -bench VersusCat -benchtime 15x .
 func BenchmarkVersusCat(b *testing.B) {
 	const lines = 3_000_000
 	dir := benchDir(b)
@@ -42,31 +48,89 @@ func BenchmarkVersusCat(b *testing.B) {
 		if slices.Contains(args, "nul") {
 			in = nulInput
 		}
+		contenders := []contender{
+			{name: "cat", input: input, argv: []string{"sh", "-c", `exec cat >> "$0"`}},
+			{name: "command", input: in, argv: append([]string{cmdBinary}, args...)},
+		}
+		if baseline != "" {
+			contenders = append(contenders, contender{name: "baseline", input: in, argv: append([]string{baseline}, args...)})
+		}
 		b.Run(strings.Join(append([]string{"raw"}, args...), ""), func(b *testing.B) {
-			var cat, cmd, base, catCPU, cmdCPU []time.Duration
+			var rounds []round
 			for b.Loop() {
-				wall, cpu := timeRun(b, dir, input, "sh", "-c", `exec cat >> "$0"`)
-				cat, catCPU = append(cat, wall), append(catCPU, cpu)
-				wall, cpu = timeRun(b, dir, in, cmdBinary, args...)
-				cmd, cmdCPU = append(cmd, wall), append(cmdCPU, cpu)
-				if baseline != "" && in == input { // a baseline may predate -input
-					wall, _ = timeRun(b, dir, in, baseline, args...)
-					base = append(base, wall)
-				}
+				rounds = append(rounds, runRound(b, dir, contenders, len(rounds)))
 			}
-			catRate := lines / median(cat).Seconds()
-			cmdRate := lines / median(cmd).Seconds()
-			b.ReportMetric(catRate, "cat-lines/s")
-			b.ReportMetric(cmdRate, "cmd-lines/s")
-			b.ReportMetric(cmdRate/catRate, "ratio")
-			b.ReportMetric(float64(median(catCPU))/lines, "cat-cpu-ns/line")
-			b.ReportMetric(float64(median(cmdCPU))/lines, "cmd-cpu-ns/line")
-			b.ReportMetric(float64(median(catCPU))/float64(median(cmdCPU)), "cpu-ratio")
-			if len(base) > 0 {
-				b.ReportMetric(lines/median(base).Seconds()/catRate, "base-ratio")
-			}
+			reportVersusCat(b, rounds, lines, len(contenders) > 2)
 		})
 	}
+}
+
+// A contender is one program BenchmarkVersusCat times: argv, with the
+// output file appended, reading input.
+type contender struct {
+	name  string
+	input string
+	argv  []string
+}
+
+// A round is what each contender's run took, in contender order.
+type round []runCost
+
+// runCost is what one run took: wall time, CPU time (user and system),
+// and how often the process gave up the processor before its time slice
+// ended (voluntary context switches, all its threads counted; 0 where
+// unknown).
+type runCost struct {
+	wall, cpu time.Duration
+	switches  int64
+}
+
+// runRound runs every contender once, starting with the one at index n
+// modulo their number, so that no contender always follows the same one.
+func runRound(b *testing.B, dir string, contenders []contender, n int) round {
+	r := make(round, len(contenders))
+	for k := range contenders {
+		i := (n + k) % len(contenders)
+		r[i] = timeRun(b, dir, contenders[i])
+	}
+	return r
+}
+
+// reportVersusCat reports the medians of the rounds' ratios to cat (the
+// first contender), and to the baseline (the third) if there is one, and
+// the median context switches of a run of the command and of the baseline.
+func reportVersusCat(b *testing.B, rounds []round, lines int, hasBase bool) {
+	med := func(f func(r round) float64) float64 {
+		rs := make([]float64, len(rounds))
+		for i, r := range rounds {
+			rs[i] = f(r)
+		}
+		slices.Sort(rs)
+		return rs[len(rs)/2]
+	}
+	catRate := med(func(r round) float64 { return float64(lines) / r[0].wall.Seconds() })
+	rate := med(func(r round) float64 { return r[0].wall.Seconds() / r[1].wall.Seconds() })
+	cpu := med(func(r round) float64 { return r[1].cpu.Seconds() / r[0].cpu.Seconds() })
+	switches := med(func(r round) float64 { return float64(r[1].switches) })
+	b.ReportMetric(catRate, "cat-lines/s")
+	b.ReportMetric(rate, "rate-vs-cat")
+	b.ReportMetric(cpu, "cpu-vs-cat")
+	b.ReportMetric(switches, "switches/run")
+	b.Logf("the command: %.3fx cat's lines/s, %.3fx cat's CPU time, %.0f context switches a run (medians of %d rounds; cat %.2fM lines/s)",
+		rate, cpu, switches, len(rounds), catRate/1e6)
+	if !hasBase {
+		return
+	}
+	baseRate := med(func(r round) float64 { return r[0].wall.Seconds() / r[2].wall.Seconds() })
+	baseCPU := med(func(r round) float64 { return r[2].cpu.Seconds() / r[0].cpu.Seconds() })
+	baseSwitches := med(func(r round) float64 { return float64(r[2].switches) })
+	vsBase := med(func(r round) float64 { return r[2].wall.Seconds() / r[1].wall.Seconds() })
+	b.ReportMetric(baseRate, "base-rate-vs-cat")
+	b.ReportMetric(baseCPU, "base-cpu-vs-cat")
+	b.ReportMetric(baseSwitches, "base-switches/run")
+	b.ReportMetric(vsBase, "rate-vs-base")
+	b.Logf("the baseline: %.3fx cat's lines/s, %.3fx cat's CPU time, %.0f context switches a run; the command: %.3fx the baseline's lines/s",
+		baseRate, baseCPU, baseSwitches, vsBase)
 }
 
 // benchDir is a temporary directory in memory (/dev/shm) where there is
@@ -80,32 +144,30 @@ func benchDir(b *testing.B) string {
 	return dir
 }
 
-func median(ds []time.Duration) time.Duration {
-	s := slices.Clone(ds)
-	slices.Sort(s)
-	return s[len(s)/2]
-}
-
-// timeRun runs name with args and a fresh output file in dir as its last
-// argument, standard input from input, and returns how long it took and
-// the CPU time it used (with its children: cat under sh).
-func timeRun(b *testing.B, dir, input, name string, args ...string) (wall, cpu time.Duration) {
+// timeRun runs c with a fresh output file in dir and returns what the run
+// took (with its children: cat under sh).
+func timeRun(b *testing.B, dir string, c contender) runCost {
 	out := filepath.Join(dir, "out")
-	for _, p := range []string{out, filepath.Join(dir, ".out.lock")} {
+	old, _ := filepath.Glob(filepath.Join(dir, ".out*")) // lock files
+	for _, p := range append(old, out) {
 		os.Remove(p)
 	}
-	in, err := os.Open(input)
+	in, err := os.Open(c.input)
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer in.Close()
-	cmd := exec.Command(name, append(args, out)...)
+	cmd := exec.Command(c.argv[0], append(c.argv[1:], out)...)
 	cmd.Stdin = in
 	t0 := time.Now()
 	if out, err := cmd.CombinedOutput(); err != nil {
-		b.Fatalf("%s: %v\n%s", name, err, out)
+		b.Fatalf("%s: %v\n%s", c.name, err, out)
 	}
-	return time.Since(t0), cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+	return runCost{
+		wall:     time.Since(t0),
+		cpu:      cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime(),
+		switches: voluntarySwitches(cmd.ProcessState),
+	}
 }
 
 // writeInput writes lines of 150 bytes, each ending with sep.
