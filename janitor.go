@@ -249,7 +249,7 @@ func (j *janitor) sweep() time.Duration {
 	if j.cfg.compress && !j.compressAll(r, archives) {
 		return 0
 	}
-	j.report(r, archives)
+	j.report(r)
 	return r.again
 }
 
@@ -411,7 +411,7 @@ func (j *janitor) retain(r *ripeness) []archiveName {
 	// Retention by count alone needs the archives only when there are too
 	// many, which most sweeps do not find: then there is nothing to sort.
 	var archives []archiveName
-	if j.cfg.compress || j.cfg.onRotate != nil || j.cfg.maxAge > 0 || j.cfg.maxTotal > 0 || j.cfg.minFree > 0 || j.cfg.maxBackups > 0 && len(j.archives) > j.cfg.maxBackups {
+	if j.cfg.compress || j.cfg.maxAge > 0 || j.cfg.maxTotal > 0 || j.cfg.minFree > 0 || j.cfg.maxBackups > 0 && len(j.archives) > j.cfg.maxBackups {
 		archives = j.listedArchives()
 	}
 	gone := j.cfg.expired(archives, j.cfg.clock())

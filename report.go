@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -98,17 +99,11 @@ func readWatermark(f *os.File) (m watermark, ok bool, err error) {
 	return m, true, nil
 }
 
-// owed returns the archives newer than m, oldest first, an archive there
-// twice (plain and compressed) once.
-func owed(archives []archiveName, m watermark) []archiveName {
-	var out []archiveName
-	for _, a := range archives {
-		if m.below(a) {
-			out = append(out, a)
-		}
-	}
-	slices.SortFunc(out, func(a, b archiveName) int { return newestFirst(b, a) })
-	return slices.CompactFunc(out, sameArchive)
+// owed returns the archives of sorted (oldest first, see oldestFirst)
+// newer than m, an archive there twice (plain and compressed) once.
+func owed(sorted []archiveName, m watermark) []archiveName {
+	i := sort.Search(len(sorted), func(i int) bool { return m.below(sorted[i]) })
+	return slices.CompactFunc(slices.Clone(sorted[i:]), sameArchive)
 }
 
 // newestMark is the watermark of the newest of archives.
@@ -141,12 +136,12 @@ func (j *janitor) startReports() {
 		j.cfg.onError(err)
 		return
 	}
-	j.readMark(j.listedArchives())
+	j.readMark()
 }
 
-// readMark reads the watermark, starting it at the newest of archives if
-// there is none. It must be called with the maintenance lock held.
-func (j *janitor) readMark(archives []archiveName) (watermark, bool) {
+// readMark reads the watermark, starting it at the newest archive if there
+// is none. It must be called with the maintenance lock held.
+func (j *janitor) readMark() (watermark, bool) {
 	m, ok, err := readWatermark(j.maint.file())
 	if err != nil {
 		j.cfg.onError(err)
@@ -154,7 +149,7 @@ func (j *janitor) readMark(archives []archiveName) (watermark, bool) {
 	if ok {
 		return m, true
 	}
-	m = newestMark(archives)
+	m = newestMark(j.archives)
 	return m, j.writeMark(m)
 }
 
@@ -169,15 +164,15 @@ func (j *janitor) writeMark(m watermark) bool {
 // report calls OnRotate for the archives owed a report, oldest first, each
 // once complete, moving the watermark past each after the call returns.
 // It must be called with the maintenance lock held, after the listing.
-func (j *janitor) report(r *ripeness, archives []archiveName) {
+func (j *janitor) report(r *ripeness) {
 	if j.cfg.onRotate == nil {
 		return
 	}
-	m, ok := j.readMark(archives)
+	m, ok := j.readMark()
 	if !ok {
 		return
 	}
-	for _, a := range owed(archives, m) {
+	for _, a := range owed(j.archives, m) {
 		if j.stopped() {
 			return
 		}

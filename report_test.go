@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -37,6 +38,7 @@ func TestOwed(t *testing.T) {
 	c := testConfig(t, WithCompress())
 	archives := parseAll(c, "error.log.2021-10-16.gz", "error.log.2021-10-18.1", "error.log.2021-10-17",
 		"error.log.2021-10-18", "error.log.2021-10-17.1.gz", "error.log.2021-10-17.1", "error.log.2021-10-15")
+	slices.SortFunc(archives, oldestFirst)
 	m := watermark{time.Date(2021, 10, 16, 0, 0, 0, 0, time.UTC), 0}
 	assert.Equal(t, []string{"error.log.2021-10-17", "error.log.2021-10-17.1", "error.log.2021-10-18", "error.log.2021-10-18.1"},
 		names(owed(archives, m)))
