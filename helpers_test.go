@@ -25,6 +25,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -743,6 +744,7 @@ func parseAll(c *config, list ...string) []archiveName {
 			as = append(as, a)
 		}
 	}
+	slices.SortFunc(as, oldestFirst) // as a janitor keeps them
 	return as
 }
 

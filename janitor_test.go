@@ -252,7 +252,7 @@ func TestSweepListsWhenDue(t *testing.T) {
 // BenchmarkSweep is the janitor's sweep after a rollover, with retention on
 // and never reached (WithMaxBackups(100000)), as in the benchmarks module's
 // BenchmarkRollover: it lists the directory when a listing is due (see
-// listDue: every time with 10 archives, about once a second with 10,000)
+// listDue: every time with 10 archives, every few seconds with 10,000)
 // and deletes nothing. The first sweep, at Open, is not timed.
 func BenchmarkSweep(b *testing.B) {
 	for _, n := range []int{10, 10000} {

@@ -9,12 +9,12 @@ import (
 // selections from a listing of archives: by count, by age, by total size,
 // by free space, and which archives stay uncompressed.
 
-// expired picks, from the archives in dir, those that retention by count
-// and age deletes (overSize adds those over WithMaxTotalSize and under
-// WithMinFreeSpace): all but the newest maxBackups, and those whose period
-// ended more than maxAge before now. An archive present both plain and
-// compressed (a compression cut short) counts once, and both files go
-// together.
+// expired picks, from archives (oldest first, as the janitor keeps them),
+// those that retention by count and age deletes (overSize adds those over
+// WithMaxTotalSize and under WithMinFreeSpace): all but the newest
+// maxBackups, and those whose period ended more than maxAge before now.
+// An archive present both plain and compressed (a compression cut short)
+// counts once, and both files go together.
 func (c *config) expired(archives []archiveName, now time.Time) []archiveName {
 	if c.maxBackups == 0 && c.maxAge == 0 {
 		return nil
@@ -25,10 +25,12 @@ func (c *config) expired(archives []archiveName, now time.Time) []archiveName {
 		// decides, archive by archive, and the sweep after every rollover
 		// need not sort thousands of archives to find that out.
 		if c.maxAge > 0 {
+			// The first archive young enough ends the old ones.
 			for _, a := range archives {
-				if c.tooOld(a, now) {
-					out = append(out, a)
+				if !c.tooOld(a, now) {
+					break
 				}
+				out = append(out, a)
 			}
 		}
 		return out
