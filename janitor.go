@@ -240,12 +240,15 @@ func (j *janitor) sweep() time.Duration {
 
 	j.awaitRollover()
 	r := &ripeness{j: j, grace: j.grace()}
-	if err := j.update(r); err != nil {
+	fresh, err := j.update(r)
+	if err != nil {
 		j.cfg.onError(err)
 		return retryDelay
 	}
 	j.removeEmpty(r)
-	archives := j.retain(r)
+	// Reported before retention, which may delete what is complete.
+	j.report(r)
+	archives := j.retain(r, fresh)
 	if j.cfg.compress && !j.compressAll(r, archives) {
 		return 0
 	}
@@ -277,27 +280,36 @@ func (j *janitor) dir() string {
 	return j.cfg.archiveDirOf(j.path)
 }
 
-// update brings names up to date, listing the directory if that is due.
-// Between listings it adds the archives this process made, and asks for a
-// sweep once the next listing is due, which finds those of other
-// processes.
-func (j *janitor) update(r *ripeness) error {
+// update brings names up to date, listing the directory if that is due,
+// and reports whether it listed. Between listings it adds the archives
+// this process made, and asks for a sweep once the next listing is due,
+// which finds those of other processes.
+func (j *janitor) update(r *ripeness) (listed bool, err error) {
 	j.mu.Lock()
 	made := j.made
 	j.made = nil
 	j.mu.Unlock()
 	if j.listDue() {
-		return j.listClean()
+		return true, j.listClean()
 	}
-	r.later(relistFactor*j.listCost - time.Since(j.listedAt) + time.Millisecond)
+	r.later(j.untilListDue())
 	for _, name := range made {
 		j.learn(name)
 	}
-	return nil
+	return false, nil
 }
 
-// learn adds to names one that this process just made, if it is not there.
+// untilListDue is how long until a listing is due.
+func (j *janitor) untilListDue() time.Duration {
+	return max(relistFactor*j.listCost-time.Since(j.listedAt), 0) + time.Millisecond
+}
+
+// learn adds to names one that this process just made, if it is not
+// there yet and is still in the directory.
 func (j *janitor) learn(name string) {
+	if _, err := os.Lstat(filepath.Join(j.dir(), name)); err != nil {
+		return
+	}
 	if _, ok := j.names[name]; !ok {
 		n := j.classify(filepath.Base(j.path), name)
 		n.sweep = j.sweeps
@@ -312,10 +324,11 @@ func (j *janitor) learn(name string) {
 // of archives at every sweep, one of 10,000 (a listing of 15 to 20 ms)
 // every 8 to 10 seconds. In
 // between, names has what this process learned: its listing, and what it
-// made, compressed and removed since. What other processes did meanwhile
-// is harmless to act on: what they removed or compressed, this sweep finds
-// gone (they remove the oldest first, as it would); what they made waits
-// for the next listing, or for their own sweep.
+// made, compressed and removed since. What other processes made meanwhile
+// waits for the next listing, or for their own sweep; what they (or
+// anyone) removed, the sweep finds gone when it looks at it. So a sweep
+// deletes by count or size only on a listing of its own (retain), and
+// reports only archives a listing made after them has covered (report).
 func (j *janitor) listDue() bool {
 	return j.names == nil || time.Since(j.listedAt) >= relistFactor*j.listCost
 }
@@ -387,6 +400,9 @@ func (r *ripeness) ripe(name string) bool {
 		return false
 	}
 	fi, err := os.Lstat(name)
+	if errors.Is(err, fs.ErrNotExist) {
+		r.j.forget(filepath.Base(name))
+	}
 	if err != nil || !fi.Mode().IsRegular() {
 		return false
 	}
@@ -408,7 +424,7 @@ func (r *ripeness) ripe(name string) bool {
 // retain deletes the archives that retention no longer keeps, once they
 // are ripe, and returns the listing's archives for the compression pass
 // (nil if neither retention nor compression needs them).
-func (j *janitor) retain(r *ripeness) []archiveName {
+func (j *janitor) retain(r *ripeness, fresh bool) []archiveName {
 	// Retention by count alone needs the archives only when there are too
 	// many, which most sweeps do not find: then there is nothing to sort.
 	var archives []archiveName
@@ -416,6 +432,16 @@ func (j *janitor) retain(r *ripeness) []archiveName {
 		archives = j.listedArchives()
 	}
 	gone := j.cfg.expired(archives, j.cfg.clock())
+	if !fresh && j.deletesByCountOrSize(r, archives, gone) {
+		// Names may hold archives removed since the listing (an empty
+		// one, one OnRotate moved away): counted, they would make this
+		// sweep delete one that the limits keep.
+		if err := j.listClean(); err != nil {
+			j.cfg.onError(err)
+			return nil
+		}
+		return j.retain(r, true)
+	}
 	j.removeRipe(r, gone, false)
 	// Measured after the expired archives are gone, so what they freed is
 	// in the figure and not counted again (they have no size any more).
@@ -429,6 +455,20 @@ func (j *janitor) retain(r *ripeness) []archiveName {
 			j.dir(), free, j.cfg.minFree, j.path))
 	}
 	return archives
+}
+
+// deletesByCountOrSize reports whether retention deletes archives, by
+// count (WithMaxBackups) or by size (WithMaxTotalSize, WithMinFreeSpace),
+// from archives, gone being what count and age retention delete.
+func (j *janitor) deletesByCountOrSize(r *ripeness, archives, gone []archiveName) bool {
+	if j.cfg.maxBackups > 0 && len(archives) > j.cfg.maxBackups {
+		return true
+	}
+	if j.cfg.maxTotal == 0 && j.cfg.minFree == 0 {
+		return false
+	}
+	over, _ := j.cfg.overSize(archives, gone, j.sizes(r, archives), j.freeSpace())
+	return len(over) > 0
 }
 
 // freeSpace measures, for WithMinFreeSpace, the bytes free on the file
@@ -521,11 +561,12 @@ func (j *janitor) sizes(r *ripeness, archives []archiveName) map[string]int64 {
 func (j *janitor) compressAll(r *ripeness, archives []archiveName) bool {
 	dir := j.dir()
 	for _, a := range j.cfg.compressible(archives) {
-		if _, ok := j.names[a.name]; a.compressed || !ok {
-			continue
+		if _, ok := j.names[a.name]; a.compressed || !ok || j.unsure[a.name] {
+			continue // an archive still empty is removeEmpty's
 		}
 		src := filepath.Join(dir, a.name)
-		if j.listedCompressed(a.name) {
+		if z, ok := j.cfg.compressedOf(src); ok {
+			j.learn(z.Name())
 			j.removeCompressedSource(src)
 			continue
 		}
@@ -550,17 +591,6 @@ func (j *janitor) compressAll(r *ripeness, archives []archiveName) bool {
 		j.learn(filepath.Base(dst))
 	}
 	return true
-}
-
-// listedCompressed reports whether the listing had the archive name
-// compressed too, with any extension the writer recognises.
-func (j *janitor) listedCompressed(name string) bool {
-	for _, ext := range j.cfg.compressedExts() {
-		if _, ok := j.names[name+ext]; ok {
-			return true
-		}
-	}
-	return false
 }
 
 // removeCompressedSource removes src, an archive that is also there
@@ -597,7 +627,12 @@ func (j *janitor) removeCompressedSource(src string) {
 func (j *janitor) removeEmpty(r *ripeness) {
 	for name := range j.unsure {
 		path := filepath.Join(j.dir(), name)
-		if fi, err := os.Lstat(path); err != nil || !fi.Mode().IsRegular() || fi.Size() != 0 && !headerOnly(path, fi.Size(), j.cfg.header) {
+		fi, err := os.Lstat(path)
+		if errors.Is(err, fs.ErrNotExist) {
+			j.forget(name)
+			continue
+		}
+		if err != nil || !fi.Mode().IsRegular() || fi.Size() != 0 && !headerOnly(path, fi.Size(), j.cfg.header) {
 			delete(j.unsure, name)
 			continue
 		}

@@ -279,7 +279,8 @@ func BenchmarkSweep(b *testing.B) {
 // TestJanitorArchivesSorted: whatever names the janitor learns and
 // forgets, its archives are those of names, oldest first.
 func TestJanitorArchivesSorted(t *testing.T) {
-	j := sweepJanitor(t, tempDir(t))
+	dir := tempDir(t)
+	j := sweepJanitor(t, dir)
 	j.names = map[string]listedName{}
 	rng := rand.New(rand.NewPCG(1, 2))
 	var known []string
@@ -293,6 +294,7 @@ func TestJanitorArchivesSorted(t *testing.T) {
 			if rng.IntN(5) == 0 {
 				name = fmt.Sprintf("error.log.other-%d", rng.IntN(100))
 			}
+			require.NoError(t, os.WriteFile(filepath.Join(dir, name), nil, 0o644))
 			j.learn(name)
 			if !slices.Contains(known, name) {
 				known = append(known, name)
@@ -311,4 +313,27 @@ func TestJanitorArchivesSorted(t *testing.T) {
 		require.True(t, slices.IsSortedFunc(j.archives, oldestFirst))
 		require.Len(t, j.names, len(known))
 	}
+}
+
+// TestStaleViewDeletesNoneTheLimitsKeep: an archive removed behind a
+// janitor's back (an empty one another process removed, one OnRotate
+// moved away) no longer counts when the janitor deletes by count, though
+// no listing was due.
+func TestStaleViewDeletesNoneTheLimitsKeep(t *testing.T) {
+	dir := tempDir(t)
+	path := filepath.Join(dir, "error.log")
+	old := time.Now().Add(-time.Hour)
+	for _, s := range []string{".2021-10-10", ".2021-10-11", ".2021-10-12", ".2021-10-13"} {
+		require.NoError(t, os.WriteFile(path+s, []byte("x\n"), 0o644))
+		require.NoError(t, os.Chtimes(path+s, old, old))
+	}
+	j := sweepJanitor(t, dir, WithMaxBackups(4), WithReopenCheck(10*time.Millisecond))
+	time.Sleep(2 * j.grace()) // all ripe: only the count keeps them
+	j.sweep()
+	j.listCost = time.Hour // no listing due
+	require.NoError(t, os.Remove(path+".2021-10-12"))
+	require.NoError(t, os.WriteFile(path+".2021-10-14", []byte("x\n"), 0o644))
+	j.notify(path + ".2021-10-14")
+	j.sweep()
+	assert.FileExists(t, path+".2021-10-10", "four archives, the limit: none goes")
 }

@@ -292,7 +292,9 @@ func WithMaxSize(size int64) Option {
 // WithMaxBackups keeps at most n archives: after a rollover, the oldest
 // archives beyond n are deleted. Only files whose names this writer's
 // naming produces are counted or deleted (error.log.notes and
-// error.log.2021-10-18.bak never are).
+// error.log.2021-10-18.bak never are). The cost: a sweep that deletes
+// lists the archive directory first, so that an archive removed behind
+// its back is not counted; at the limit, that is every sweep.
 func WithMaxBackups(n int) Option {
 	return func(c *config) {
 		if n <= 0 {
@@ -488,11 +490,16 @@ func WithKeepUncompressed(n int) Option {
 //
 // The costs: one call at a time across the log, holding the maintenance
 // lock, so a slow f delays compression and retention (not writes or
-// rollovers) in every process; and a report waits for the archives made
+// rollovers) in every process; a report waits for the archives made
 // before it (one that cannot be compressed holds back the reports after
-// it). An archive retention deletes before it is complete is not
-// reported. The first process with f to open a log starts the record at
-// the newest archive there: archives made before are not reported.
+// it); and a report waits for a listing of the archive directory made
+// after the archive, which with thousands of archives the janitor makes
+// only every 500 listing durations (seconds with 10,000). A complete archive is reported before
+// retention deletes it, in the same sweep; one that retention deletes
+// before it is reported (with compression, before it is compressed, or
+// while an older one holds the reports back) is not. The first process
+// with f to open a log starts the record at the newest archive there:
+// archives made before are not reported.
 func WithOnRotate(f func(archive string)) Option {
 	return func(c *config) { c.onRotate = f }
 }

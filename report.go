@@ -2,6 +2,7 @@ package slogrotate
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -33,8 +34,10 @@ import (
 //
 // A report waits for the archives made before it: one not yet complete
 // (or that cannot be compressed) holds back the reports of those after
-// it. An archive that retention deletes before it is complete is not
-// reported. The watermark starts when a process with OnRotate first opens
+// it. It also waits for a listing of the directory made after the
+// archive (see covered). A sweep reports before retention deletes, so a
+// complete archive is reported first; one that retention deletes before
+// it is reported is not. The watermark starts when a process with OnRotate first opens
 // the log, at the newest archive there: older archives are not reported.
 
 // A watermark is the newest archive reported, by its period and index; -1
@@ -136,20 +139,26 @@ func (j *janitor) startReports() {
 		j.cfg.onError(err)
 		return
 	}
-	j.readMark()
+	j.readMark(true)
 }
 
 // readMark reads the watermark, starting it at the newest archive if there
-// is none. It must be called with the maintenance lock held.
-func (j *janitor) readMark() (watermark, bool) {
+// is none (or it is garbled). Unless starting, a sweep that finds none
+// says so: the reports owed before that archive are lost. It must be
+// called with the maintenance lock held.
+func (j *janitor) readMark(starting bool) (watermark, bool) {
 	m, ok, err := readWatermark(j.maint.file())
-	if err != nil {
-		j.cfg.onError(err)
-	}
 	if ok {
 		return m, true
 	}
+	if err != nil && !errors.Is(err, ErrBadState) {
+		j.cfg.onError(err)
+		return m, false // unreadable: nothing is reported until it reads
+	}
 	m = newestMark(j.archives)
+	if !starting {
+		j.cfg.onError(fmt.Errorf("slogrotate: %s had no record of the archives reported (%v): OnRotate starts after the newest archive there", j.maintPath, err))
+	}
 	return m, j.writeMark(m)
 }
 
@@ -168,12 +177,16 @@ func (j *janitor) report(r *ripeness) {
 	if j.cfg.onRotate == nil {
 		return
 	}
-	m, ok := j.readMark()
+	m, ok := j.readMark(false)
 	if !ok {
 		return
 	}
 	for _, a := range owed(j.archives, m) {
 		if j.stopped() {
+			return
+		}
+		if !j.covered(a) {
+			r.later(j.untilListDue())
 			return
 		}
 		path, st := j.final(r, a)
@@ -187,6 +200,15 @@ func (j *janitor) report(r *ripeness) {
 			return
 		}
 	}
+}
+
+// covered reports whether a listing began after the archive a was made:
+// archives are made in the order of their names (under the rollover
+// lock), so that listing had every archive older than a that is still
+// there, and none is passed over unreported. The archive's first sight
+// (its listing, or this process's own rollover) comes after its rename.
+func (j *janitor) covered(a archiveName) bool {
+	return j.listedAt.After(j.names[a.name].firstSeen)
 }
 
 type archiveState uint8

@@ -279,3 +279,32 @@ func TestOnRotateAgainAfterACrashInIt(t *testing.T) {
 	done, _ := reportCalls(t, c.Calls)
 	assert.Equal(t, 1, done[started[0]], "%s, whose report the crash cut", started[0])
 }
+
+// TestReportsWaitForAListing: an archive of this process's is reported
+// only once a listing made after it has covered the older archives of
+// other processes, which are reported first.
+func TestReportsWaitForAListing(t *testing.T) {
+	dir := tempDir(t)
+	path := filepath.Join(dir, "error.log")
+	var got []string
+	j := sweepJanitor(t, dir, WithReopenCheck(5*time.Millisecond),
+		WithOnRotate(func(a string) { got = append(got, filepath.Base(a)) }))
+	j.openMaint()
+	j.startReports()
+	j.listCost = time.Hour // no listing due
+	old := time.Now().Add(-time.Hour)
+	for _, s := range []string{".2021-10-10", ".2021-10-11"} { // another process's, then this one's
+		require.NoError(t, os.WriteFile(path+s, []byte("x\n"), 0o644))
+		require.NoError(t, os.Chtimes(path+s, old, old))
+	}
+	j.notify(path + ".2021-10-11")
+	time.Sleep(2 * j.grace())
+	j.sweep()
+	assert.Empty(t, got, "the 11th reported before the 10th was seen")
+	j.listedAt = time.Time{}
+	j.sweep() // the listing: both seen, neither covered yet
+	j.listCost = 0
+	time.Sleep(time.Millisecond)
+	j.sweep()
+	assert.Equal(t, []string{"error.log.2021-10-10", "error.log.2021-10-11"}, got)
+}
