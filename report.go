@@ -157,7 +157,11 @@ func (j *janitor) readMark(starting bool) (watermark, bool) {
 	}
 	m = newestMark(j.archives)
 	if !starting {
-		j.cfg.onError(fmt.Errorf("slogrotate: %s had no record of the archives reported (%v): OnRotate starts after the newest archive there", j.maintPath, err))
+		why := "had no record of the archives reported"
+		if err != nil {
+			why = err.Error()
+		}
+		j.cfg.onError(fmt.Errorf("slogrotate: %s %s: OnRotate starts after the newest archive there", j.maintPath, why))
 	}
 	return m, j.writeMark(m)
 }
