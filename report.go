@@ -156,12 +156,12 @@ func (j *janitor) readMark(starting bool) (watermark, bool) {
 		return m, false // unreadable: nothing is reported until it reads
 	}
 	m = newestMark(j.archives)
-	if !starting {
-		why := "had no record of the archives reported"
-		if err != nil {
-			why = err.Error()
-		}
-		j.cfg.onError(fmt.Errorf("slogrotate: %s %s: OnRotate starts after the newest archive there", j.maintPath, why))
+	switch {
+	case starting:
+	case err != nil:
+		j.cfg.onError(fmt.Errorf("%w: OnRotate starts after the newest archive there", err))
+	default:
+		j.cfg.onError(fmt.Errorf("slogrotate: %s had no record of the archives reported: OnRotate starts after the newest archive there", j.maintPath))
 	}
 	return m, j.writeMark(m)
 }
