@@ -80,6 +80,9 @@ type janitor struct {
 	// took; see listDue.
 	listedAt time.Time
 	listCost time.Duration
+	// coverBy, if set, is when a report waiting for a listing to cover
+	// its archive (see covered) makes one due.
+	coverBy time.Time
 	// unsure has the plain archives in names not yet found with records,
 	// when buffering (see removeEmpty).
 	unsure map[string]bool
@@ -330,7 +333,8 @@ func (j *janitor) learn(name string) {
 // deletes by count or size only on a listing of its own (retain), and
 // reports only archives a listing made after them has covered (report).
 func (j *janitor) listDue() bool {
-	return j.names == nil || time.Since(j.listedAt) >= relistFactor*j.listCost
+	return j.names == nil || time.Since(j.listedAt) >= relistFactor*j.listCost ||
+		!j.coverBy.IsZero() && !time.Now().Before(j.coverBy)
 }
 
 // forget removes name from names, as gone.
@@ -361,7 +365,7 @@ func (j *janitor) listClean() error {
 	if err != nil {
 		return fmt.Errorf("slogrotate: list %s: %w", dir, err)
 	}
-	j.listedAt, j.listCost = start, time.Since(start)
+	j.listedAt, j.listCost, j.coverBy = start, time.Since(start), time.Time{}
 	for _, name := range tmps {
 		// Nobody else holds the maintenance lock, so nobody is writing
 		// this file: a crashed compressor left it.

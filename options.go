@@ -493,8 +493,9 @@ func WithKeepUncompressed(n int) Option {
 // rollovers) in every process; a report waits for the archives made
 // before it (one that cannot be compressed holds back the reports after
 // it); and a report waits for a listing of the archive directory made
-// after the archive, which with thousands of archives the janitor makes
-// only every 500 listing durations (seconds with 10,000). A complete archive is reported before
+// after the archive, which the janitor makes for it at most a grace
+// period after its last one (one listing per grace period, with
+// thousands of archives more than it would list otherwise). A complete archive is reported before
 // retention deletes it, in the same sweep; one that retention deletes
 // before it is reported (with compression, before it is compressed, or
 // while an older one holds the reports back) is not. The first process

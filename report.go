@@ -190,7 +190,7 @@ func (j *janitor) report(r *ripeness) {
 			return
 		}
 		if !j.covered(a) {
-			r.later(j.untilListDue())
+			j.listToCover(r)
 			return
 		}
 		path, st := j.final(r, a)
@@ -213,6 +213,17 @@ func (j *janitor) report(r *ripeness) {
 // (its listing, or this process's own rollover) comes after its rename.
 func (j *janitor) covered(a archiveName) bool {
 	return j.listedAt.After(j.names[a.name].firstSeen)
+}
+
+// listToCover asks for a listing that covers the archives made so far,
+// at most one a grace period after the last: a report waits no longer
+// than that for it, however many archives the directory holds, and the
+// listings it costs are bounded by the grace period, not the rollovers.
+func (j *janitor) listToCover(r *ripeness) {
+	if j.coverBy.IsZero() {
+		j.coverBy = j.listedAt.Add(r.grace)
+	}
+	r.later(max(time.Until(j.coverBy), 0) + time.Millisecond)
 }
 
 type archiveState uint8
