@@ -307,6 +307,17 @@ func (j *janitor) untilListDue() time.Duration {
 	return max(relistFactor*j.listCost-time.Since(j.listedAt), 0) + time.Millisecond
 }
 
+// learnCompressed adds to names z, the compressed form of the archive
+// plain, as first seen when plain was: it is the same archive, which a
+// listing since then covers (see covered).
+func (j *janitor) learnCompressed(plain, z string) {
+	j.learn(z)
+	if n, ok := j.names[z]; ok && n.firstSeen.After(j.names[plain].firstSeen) {
+		n.firstSeen = j.names[plain].firstSeen
+		j.names[z] = n
+	}
+}
+
 // learn adds to names one that this process just made, if it is not
 // there yet and is still in the directory.
 func (j *janitor) learn(name string) {
@@ -570,7 +581,7 @@ func (j *janitor) compressAll(r *ripeness, archives []archiveName) bool {
 		}
 		src := filepath.Join(dir, a.name)
 		if z, ok := j.cfg.compressedOf(src); ok {
-			j.learn(z.Name())
+			j.learnCompressed(a.name, z.Name())
 			j.removeCompressedSource(src)
 			continue
 		}
@@ -591,8 +602,8 @@ func (j *janitor) compressAll(r *ripeness, archives []archiveName) bool {
 			r.later(retryDelay)
 			continue
 		}
+		j.learnCompressed(a.name, filepath.Base(dst))
 		j.forget(a.name)
-		j.learn(filepath.Base(dst))
 	}
 	return true
 }
